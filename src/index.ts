@@ -1,0 +1,40 @@
+/**
+ * roomcast: a Socket.IO v5 / Engine.IO v4 server with socket.io's server API.
+ *
+ * @example
+ * import { createServer } from "node:http";
+ * import { Server } from "roomcast";
+ *
+ * const httpServer = createServer();
+ * const io = new Server(httpServer);
+ * io.on("connection", (socket) => socket.emit("hello", "world"));
+ * httpServer.listen(3000);
+ */
+export { Server } from "./server.ts";
+export type { ServerOptions, SocketIoOptions } from "./options.ts";
+export { Namespace } from "./namespaces/namespace.ts";
+export type { ExtendedError, NamespaceMiddleware, NamespaceReservedEvents } from "./namespaces/namespace.ts";
+export { ParentNamespace } from "./namespaces/parent-namespace.ts";
+export type { NamespaceMatcher } from "./namespaces/parent-namespace.ts";
+export { Socket } from "./namespaces/socket.ts";
+export type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./namespaces/socket.ts";
+export { Adapter } from "./rooms/adapter.ts";
+export type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
+export { BroadcastOperator } from "./rooms/broadcast-operator.ts";
+export { RemoteSocket } from "./rooms/remote-socket.ts";
+export type {
+  AckCallback,
+  AdapterNamespace,
+  AdapterSocket,
+  BroadcastFlags,
+  BroadcastOptions,
+  Handshake,
+  Room,
+  SocketId,
+} from "./rooms/types.ts";
+export { EngineServer } from "./transport/engine-server.ts";
+export { EngineSocket } from "./transport/engine-socket.ts";
+export type { EngineOptions } from "./transport/options.ts";
+export { PacketType } from "./protocol/packet.ts";
+export type { EncodedPacket, Packet } from "./protocol/packet.ts";
+export type { DefaultEventsMap, EventsMap, EventNames, EventParams } from "./typed-events.ts";

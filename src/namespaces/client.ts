@@ -1,0 +1,153 @@
+/**
+ * One Client per Engine.IO connection: decodes Socket.IO packets and multiplexes the
+ * connection's namespaces (one Socket each).
+ */
+import { Decoder } from "../protocol/decoder.ts";
+import { encodePacket } from "../protocol/encoder.ts";
+import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import type { SocketId, WriteOptions } from "../rooms/types.ts";
+import type { EngineSocket } from "../transport/engine-socket.ts";
+import type { AnySocket } from "./any.ts";
+import type { NamespaceLookup } from "./registry.ts";
+import type { DisconnectReason } from "./socket.ts";
+
+/** What a client needs from the server: settings and namespace lookup. */
+export interface ClientHost {
+  readonly connectTimeout: number;
+  readonly maxAttachments: number;
+  /** Finds (or, through a dynamic matcher, creates) the namespace `name`, or says why not. */
+  resolveNamespace(name: string, auth: Record<string, unknown>, done: (result: NamespaceLookup) => void): void;
+}
+
+/** A Socket.IO client connection. */
+export class Client {
+  /** The Engine.IO session id. */
+  readonly id: string;
+  private readonly decoder: Decoder;
+  private readonly sockets = new Map<SocketId, AnySocket>();
+  private readonly byNamespace = new Map<string, AnySocket>();
+  /** Namespaces with a CONNECT in progress (middlewares running), so a repeated CONNECT is ignored. */
+  private readonly connecting = new Set<string>();
+  private connectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** @internal Created by the server for each new Engine.IO connection. */
+  constructor(
+    private readonly host: ClientHost,
+    readonly conn: EngineSocket,
+  ) {
+    this.id = conn.id;
+    this.decoder = new Decoder({ maxAttachments: host.maxAttachments });
+    conn.on("message", (data: string | Buffer) => this.onData(data));
+    conn.on("close", (reason: DisconnectReason, description?: unknown) => this.onClose(reason, description));
+    // [SIO5:connect-timeout] a connection must join a namespace in time.
+    if (host.connectTimeout > 0) {
+      this.connectTimer = setTimeout(() => {
+        if (this.byNamespace.size === 0) this.close();
+      }, host.connectTimeout);
+    }
+  }
+
+  /** False once the connection is closed or closing. */
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  /** @internal Encodes a packet for this client alone and queues it. */
+  writePacket(packet: Packet, opts: WriteOptions): void {
+    this.writeToEngine(encodePacket(packet), opts);
+  }
+
+  /** @internal Queues an already-encoded packet (text part, then attachments). */
+  writeToEngine(encoded: EncodedPacket, opts: WriteOptions): void {
+    if (this.closed) return;
+    if (opts.volatile && !this.conn.writable) return;
+    const sendOpts = { compress: opts.compress !== false };
+    for (let i = 0; i < encoded.length; i++) this.conn.send(encoded[i] as string | Buffer, sendOpts);
+  }
+
+  /** @internal Disconnects every namespace, then closes the connection. */
+  disconnectAll(): void {
+    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    this.close();
+  }
+
+  /** @internal Forgets a socket that left its namespace. */
+  remove(socket: { readonly id: SocketId; readonly nsp: { readonly name: string } }): void {
+    if (this.sockets.get(socket.id) === socket) {
+      this.sockets.delete(socket.id);
+      this.byNamespace.delete(socket.nsp.name);
+    }
+  }
+
+  /** Closes the underlying connection; sockets get "forced server close". */
+  close(): void {
+    if (this.closed) return;
+    this.onClose("forced server close");
+    this.conn.close();
+  }
+
+  private onData(data: string | Buffer): void {
+    let packet: Packet | null;
+    try {
+      packet = this.decoder.add(data);
+    } catch (err) {
+      this.onParseError(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    if (packet) this.onPacket(packet);
+  }
+
+  private onPacket(packet: Packet): void {
+    if (packet.type === PacketType.CONNECT) {
+      this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      return;
+    }
+    // A packet for a namespace this client is not in (e.g. it crossed a server-side
+    // disconnect on the wire) is dropped; nothing accumulates.
+    this.byNamespace.get(packet.nsp)?.onPacket(packet);
+  }
+
+  private connect(name: string, auth: Record<string, unknown>): void {
+    if (this.byNamespace.has(name) || this.connecting.has(name)) return;
+    this.connecting.add(name);
+    this.host.resolveNamespace(name, auth, (result) => {
+      if (this.closed) return;
+      if ("refusal" in result) {
+        this.connecting.delete(name);
+        // [SIO5:invalid-namespace]
+        this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: result.refusal } }, {});
+        return;
+      }
+      result.nsp.add(this, auth, (socket) => {
+        this.connecting.delete(name);
+        if (!socket) return;
+        this.sockets.set(socket.id, socket);
+        this.byNamespace.set(name, socket);
+        if (this.connectTimer) {
+          clearTimeout(this.connectTimer);
+          this.connectTimer = undefined;
+        }
+      });
+    });
+  }
+
+  /** [SIO5:parse-error] a malformed packet closes the whole connection. */
+  private onParseError(err: Error): void {
+    for (const socket of this.sockets.values()) socket.onError(err);
+    if (this.closed) return;
+    this.onClose("parse error", err);
+    this.conn.close();
+  }
+
+  private onClose(reason: DisconnectReason, description?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    for (const socket of [...this.sockets.values()]) socket.onClose(reason, description);
+    this.sockets.clear();
+    this.byNamespace.clear();
+    this.decoder.reset();
+  }
+}

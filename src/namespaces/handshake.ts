@@ -1,0 +1,34 @@
+/**
+ * Builds `socket.handshake` from the Engine.IO connection's first HTTP request.
+ */
+import type { TLSSocket } from "node:tls";
+import type { Handshake } from "../rooms/types.ts";
+import type { EngineSocket } from "../transport/engine-socket.ts";
+
+/** Parses a request URL's query string into socket.io's shape (repeated keys become arrays). */
+export function parseQuery(url: string): Record<string, string | string[] | undefined> {
+  const query: Record<string, string | string[] | undefined> = {};
+  const search = new URL(url, "http://localhost").searchParams;
+  for (const key of new Set(search.keys())) {
+    const values = search.getAll(key);
+    query[key] = values.length === 1 ? values[0] : values;
+  }
+  return query;
+}
+
+/** The handshake record of a socket connecting over `conn` with `auth`. */
+export function buildHandshake(conn: EngineSocket, auth: Record<string, unknown>): Handshake {
+  const req = conn.request;
+  const now = new Date();
+  return {
+    headers: req.headers,
+    time: now.toString(),
+    address: conn.remoteAddress,
+    xdomain: req.headers.origin !== undefined,
+    secure: (req.socket as TLSSocket).encrypted === true,
+    issued: now.getTime(),
+    url: req.url ?? "",
+    query: parseQuery(req.url ?? ""),
+    auth,
+  };
+}

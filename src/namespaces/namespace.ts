@@ -1,0 +1,285 @@
+/**
+ * A namespace: its sockets, middlewares, adapter (rooms), and broadcast entry points.
+ */
+import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
+import type { Adapter } from "../rooms/adapter.ts";
+import type { AdapterConstructor } from "../rooms/adapter-constructor.ts";
+import type { RemoteSocket } from "../rooms/remote-socket.ts";
+import type { AdapterNamespace, Room, SocketId } from "../rooms/types.ts";
+import {
+  StrictEventEmitter,
+  type AllButLast,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  type FirstArg,
+  type Last,
+} from "../typed-events.ts";
+import type { Client } from "./client.ts";
+import { Socket } from "./socket.ts";
+
+/** An error a middleware passes to `next`: `message` and `data` reach the client's `connect_error`. */
+export interface ExtendedError extends Error {
+  data?: unknown;
+}
+
+/** A namespace middleware, run for each connecting socket before `connection`. */
+export type NamespaceMiddleware<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> = (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, next: (err?: ExtendedError) => void) => void;
+
+/** Lifecycle events of a namespace. */
+export type NamespaceReservedEvents<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> = {
+  connect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  connection: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  new_namespace: (namespace: Namespace) => void;
+};
+
+/** Names a server-side emit may not use: they are namespace lifecycle events. */
+const SERVER_SIDE_RESERVED = new Set(["connect", "connection", "new_namespace"]);
+
+/** What a namespace needs from its server. */
+export interface NamespaceHost {
+  /** The adapter class each namespace instantiates. */
+  readonly adapterConstructor: AdapterConstructor;
+}
+
+/**
+ * A communication channel over the shared connection, with its own handlers, rooms and
+ * middlewares.
+ *
+ * @example
+ * const orders = io.of("/orders");
+ * orders.use((socket, next) => next());
+ * orders.on("connection", (socket) => socket.join("room1"));
+ * orders.to("room1").emit("hello");
+ */
+export class Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = Record<string, unknown>,
+> extends StrictEventEmitter<ServerSideEvents, NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+  /** The connected sockets, by id. */
+  readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /** The rooms of this namespace. */
+  adapter: Adapter;
+  /** @internal Middlewares, in registration order. */
+  middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  /** @internal Called when the last socket leaves (dynamic-namespace cleanup). */
+  onEmpty: ((nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void) | undefined;
+  private ackIds = 0;
+
+  /** @internal Created through `io.of(name)`. */
+  constructor(
+    readonly server: NamespaceHost,
+    readonly name: string,
+  ) {
+    super();
+    this.adapter = this.createAdapter(server.adapterConstructor);
+  }
+
+  /** @internal Builds this namespace's adapter (overridden by dynamic parents). */
+  protected createAdapter(Ctor: AdapterConstructor): Adapter {
+    const adapter = new Ctor(this.asAdapterNamespace());
+    void Promise.resolve(adapter.init()).catch((err: unknown) => adapter.emit("error", err));
+    return adapter;
+  }
+
+  /** @internal The view of this namespace that rooms/ is allowed to see. */
+  protected asAdapterNamespace(): AdapterNamespace {
+    return this as unknown as AdapterNamespace;
+  }
+
+  /** @internal A fresh ack id, unique within this namespace. */
+  nextAckId(): number {
+    return this.ackIds++;
+  }
+
+  /** Adds a middleware run for each connecting socket. */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.middlewares.push(fn);
+    return this;
+  }
+
+  /** Targets a room (or rooms); chained calls make a union. */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().to(room);
+  }
+
+  /** Same as `to`. */
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().in(room);
+  }
+
+  /** Excludes sockets in the given room(s). */
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().except(room);
+  }
+
+  /** Emits to every socket of the namespace (a trailing function collects acks; see `timeout`). */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.operator().emit(ev, ...args);
+  }
+
+  /** Emits to every socket and resolves with their acknowledgements. */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<Array<FirstArg<Last<EventParams<EmitEvents, Ev>>>>> {
+    return this.operator().emitWithAck(ev, ...args) as Promise<Array<FirstArg<Last<EventParams<EmitEvents, Ev>>>>>;
+  }
+
+  /** Sends a `message` event to every socket. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    this.operator().emit("message", ...args);
+    return this;
+  }
+
+  /** Alias of `send`. */
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /** A broadcast whose packets may be dropped for clients that cannot take them now. */
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().volatile;
+  }
+
+  /** A broadcast that stays on this node. */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().local;
+  }
+
+  /** A broadcast with per-message compression set. */
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().compress(compress);
+  }
+
+  /** A broadcast whose acks fail after `ms`. */
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().timeout(ms);
+  }
+
+  /** The ids of all sockets (of every node with a cluster adapter). */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.operator().allSockets();
+  }
+
+  /** The sockets of this namespace, as objects that can be emitted to, joined, disconnected. */
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.operator().fetchSockets();
+  }
+
+  /** Makes every socket join the room(s). */
+  socketsJoin(room: Room | Room[]): void {
+    this.operator().socketsJoin(room);
+  }
+
+  /** Makes every socket leave the room(s). */
+  socketsLeave(room: Room | Room[]): void {
+    this.operator().socketsLeave(room);
+  }
+
+  /** Disconnects every socket; with `close`, their whole connections. */
+  disconnectSockets(close = false): void {
+    this.operator().disconnectSockets(close);
+  }
+
+  /**
+   * Emits to the other servers of a cluster (nothing to do on a single node). A trailing
+   * callback gets `(err, responses)`.
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    const name = String(ev);
+    if (SERVER_SIDE_RESERVED.has(name)) throw new Error(`"${name}" is a reserved event name`);
+    this.adapter.serverSideEmit([name, ...args]);
+    return true;
+  }
+
+  /** Emits to the other servers and resolves with their answers (`[]` on a single node). */
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      const callback = (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses));
+      const emitArgs = [...args, callback] as unknown as EventParams<ServerSideEvents, Ev>;
+      this.serverSideEmit(ev, ...emitArgs);
+    });
+  }
+
+  /** @internal A server-side event from another node. */
+  onServerSideEmit(args: unknown[]): void {
+    this.emitUntyped(String(args[0]), ...args.slice(1));
+  }
+
+  /**
+   * @internal Runs the middlewares for a connecting client, then accepts (CONNECT answer,
+   * `connection` event) or refuses (CONNECT_ERROR) it.
+   */
+  add(
+    client: Client,
+    auth: Record<string, unknown>,
+    done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+  ): void {
+    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth);
+    this.runMiddlewares(socket, 0, (err) => {
+      if (!client.open) return done(undefined);
+      if (err) {
+        socket.refuse(err);
+        return done(undefined);
+      }
+      this.sockets.set(socket.id, socket);
+      socket.onConnect();
+      done(socket);
+      this.emitReserved("connect", socket);
+      this.emitReserved("connection", socket);
+    });
+  }
+
+  /** @internal Forgets a socket that disconnected. */
+  remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.sockets.get(socket.id) !== socket) return;
+    this.sockets.delete(socket.id);
+    if (this.sockets.size === 0) this.onEmpty?.(this);
+  }
+
+  /** @internal Emits a lifecycle event on this namespace's listeners (used by the server). */
+  emitLifecycle<Ev extends keyof NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    ...args: Parameters<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[Ev]>
+  ): void {
+    this.emitReserved(ev, ...args);
+  }
+
+  private runMiddlewares(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    index: number,
+    done: (err?: ExtendedError) => void,
+  ): void {
+    const middleware = this.middlewares[index];
+    if (!middleware) return done();
+    let called = false;
+    middleware(socket, (err?: ExtendedError) => {
+      if (called) return;
+      called = true;
+      if (err) return done(err);
+      this.runMiddlewares(socket, index + 1, done);
+    });
+  }
+
+  /** @internal A fresh broadcast operator over every socket of this namespace. */
+  protected operator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter);
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The in-memory adapter: room membership for one namespace and fan-out of broadcasts.
+ */
+import { EventEmitter } from "node:events";
+import type { EncodedPacket, Packet } from "../protocol/packet.ts";
+import { encodePacket } from "../protocol/encoder.ts";
+import { RoomIndex } from "./room-index.ts";
+import { collectTargets, forEachTarget } from "./targets.ts";
+import type {
+  AckCallback,
+  AdapterNamespace,
+  AdapterSocket,
+  BroadcastOptions,
+  Handshake,
+  Room,
+  SocketId,
+  WriteOptions,
+} from "./types.ts";
+
+/**
+ * What `fetchSockets` yields per socket: a local {@link AdapterSocket} satisfies it, and a
+ * cluster adapter can build one from a peer's reply.
+ */
+export interface SocketDetails {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  readonly rooms: ReadonlySet<Room>;
+  readonly data: unknown;
+}
+
+/** The acknowledgement callback of a server-side emit: errors first, then every server's answers. */
+export type ServerSideAck = (err: Error | null, responses: unknown[]) => void;
+
+/**
+ * Per-broadcast state handed to the per-recipient visitor. A class so every broadcast has
+ * the same object shape; the packet is encoded at the first recipient, never before.
+ */
+class Fanout {
+  readonly packet: Packet;
+  encoded: EncodedPacket | undefined = undefined;
+  readonly writeOpts: WriteOptions;
+  readonly ackId: number;
+  readonly ack: AckCallback | undefined;
+
+  constructor(packet: Packet, writeOpts: WriteOptions, ackId: number, ack: AckCallback | undefined) {
+    this.packet = packet;
+    this.writeOpts = writeOpts;
+    this.ackId = ackId;
+    this.ack = ack;
+  }
+}
+
+function writePacket(socket: AdapterSocket, fanout: Fanout): void {
+  let encoded = fanout.encoded;
+  if (encoded === undefined) encoded = fanout.encoded = encodePacket(fanout.packet);
+  socket.client.writeToEngine(encoded, fanout.writeOpts);
+}
+
+function writePacketWithAck(socket: AdapterSocket, fanout: Fanout): void {
+  let encoded = fanout.encoded;
+  // Encoded before any ack is registered: a packet that cannot be encoded leaves no callback behind.
+  if (encoded === undefined) encoded = fanout.encoded = encodePacket(fanout.packet);
+  // Registered before the write, so even a synchronous answer finds its callback.
+  if (fanout.ack !== undefined) socket.registerAck(fanout.ackId, fanout.ack);
+  socket.client.writeToEngine(encoded, fanout.writeOpts);
+}
+
+function addId(socket: AdapterSocket, ids: Set<SocketId>): void {
+  ids.add(socket.id);
+}
+
+function pushSocket(socket: AdapterSocket, out: SocketDetails[]): void {
+  out.push(socket);
+}
+
+function isServerSideAck(value: unknown): value is ServerSideAck {
+  return typeof value === "function";
+}
+
+/**
+ * The in-memory adapter of one namespace: keeps the room index and delivers broadcasts to
+ * the sockets of this process. Subclass it for multi-node setups and override `broadcast`,
+ * `broadcastWithAck`, `serverCount`, `fetchSockets`, `addSockets`, `delSockets`,
+ * `disconnectSockets` and `serverSideEmit`.
+ *
+ * Emits `create-room` (room), `join-room` (room, id), `leave-room` (room, id) and
+ * `delete-room` (room).
+ *
+ * @example
+ * const adapter = new Adapter(nsp);
+ * adapter.on("create-room", (room) => console.log("room created", room));
+ * adapter.addAll(socket.id, new Set([socket.id, "lobby"]));
+ * adapter.rooms.get("lobby")?.size; // 1
+ */
+export class Adapter extends EventEmitter {
+  /** The namespace this adapter serves. */
+  readonly nsp: AdapterNamespace;
+  /** room → ids of its sockets (shared with the index; read it, change it through addAll/del). */
+  readonly rooms: Map<Room, Set<SocketId>>;
+  /** socket id → its rooms (shared with the index; read it, change it through addAll/del). */
+  readonly sids: Map<SocketId, Set<Room>>;
+  protected readonly index: RoomIndex;
+
+  /** @param nsp - the namespace whose sockets this adapter delivers to. */
+  constructor(nsp: AdapterNamespace) {
+    super();
+    this.nsp = nsp;
+    this.index = new RoomIndex({
+      onCreate: (room) => this.emit("create-room", room),
+      onJoin: (room, id) => this.emit("join-room", room, id),
+      onLeave: (room, id) => this.emit("leave-room", room, id),
+      onDelete: (room) => this.emit("delete-room", room),
+    });
+    this.rooms = this.index.rooms;
+    this.sids = this.index.sids;
+  }
+
+  /** Prepares the adapter (a cluster adapter connects here). Nothing to do in memory. */
+  init(): Promise<void> | void {}
+
+  /** Releases the adapter's resources. Nothing to do in memory. */
+  close(): Promise<void> | void {}
+
+  /** The number of servers in the cluster: always 1 in memory. */
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  /** Puts socket `id` in each of `rooms`. */
+  addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void {
+    for (const room of rooms) this.index.add(id, room);
+  }
+
+  /** Takes socket `id` out of `room`. */
+  del(id: SocketId, room: Room): Promise<void> | void {
+    this.index.remove(id, room);
+  }
+
+  /** Takes socket `id` out of every room (on disconnect). */
+  delAll(id: SocketId): void {
+    this.index.removeAll(id);
+  }
+
+  /**
+   * Sends `packet` to every recipient of `opts`, encoding it once, at the first recipient.
+   *
+   * @param packet - its `nsp` is overwritten with this namespace's name.
+   * @param opts - rooms, except rooms, and flags (`volatile` and `compress` reach the write).
+   */
+  broadcast(packet: Packet, opts: BroadcastOptions): void {
+    packet.nsp = this.nsp.name;
+    const flags = opts.flags;
+    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress };
+    forEachTarget(this.rooms, this.nsp.sockets, opts, writePacket, new Fanout(packet, writeOpts, -1, undefined));
+  }
+
+  /**
+   * Sends `packet` asking every recipient for an acknowledgement.
+   *
+   * @param clientCountCallback - called once, after the writes, with the number of recipients.
+   * @param ack - registered on each recipient under one fresh ack id; runs with each answer.
+   */
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (count: number) => void,
+    ack: AckCallback,
+  ): void {
+    packet.nsp = this.nsp.name;
+    const id = this.nsp.nextAckId();
+    packet.id = id;
+    const flags = opts.flags;
+    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress };
+    const count = forEachTarget(
+      this.rooms,
+      this.nsp.sockets,
+      opts,
+      writePacketWithAck,
+      new Fanout(packet, writeOpts, id, ack),
+    );
+    clientCountCallback(count);
+  }
+
+  /** The ids of the sockets in any of `rooms`, or of every socket when `rooms` is empty. */
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    forEachTarget(this.rooms, this.nsp.sockets, { rooms }, addId, ids);
+    return Promise.resolve(ids);
+  }
+
+  /** The rooms socket `id` is in, or undefined if it is in none. */
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  /** The recipients of `opts` (in memory: the local socket objects themselves). */
+  fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
+    const out: SocketDetails[] = [];
+    forEachTarget(this.rooms, this.nsp.sockets, opts, pushSocket, out);
+    return Promise.resolve(out);
+  }
+
+  /** Makes every recipient of `opts` join `rooms`. */
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts)) void socket.join(rooms);
+  }
+
+  /** Makes every recipient of `opts` leave `rooms`. */
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts)) {
+      for (const room of rooms) void socket.leave(room);
+    }
+  }
+
+  /** Disconnects every recipient of `opts`; `close` also closes their connections. */
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts)) socket.disconnect(close);
+  }
+
+  /**
+   * Sends an event to the other servers of the cluster. In memory there are none: if the
+   * last element is an acknowledgement callback it receives `(null, [])` on the next tick.
+   *
+   * @param packet - `[eventName, ...args]`, optionally ending with a {@link ServerSideAck}.
+   */
+  serverSideEmit(packet: unknown[]): void {
+    const last = packet[packet.length - 1];
+    if (isServerSideAck(last)) process.nextTick(last, null, []);
+  }
+}

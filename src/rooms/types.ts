@@ -1,0 +1,92 @@
+/**
+ * The contract between rooms/ (adapter, broadcast operator) and the layer above it
+ * (namespaces/). rooms/ never imports namespaces/: it sees sockets and namespaces only
+ * through these interfaces, so data flows one way (see ARCHITECTURE.md).
+ */
+import type { EncodedPacket } from "../protocol/packet.ts";
+
+/** A socket id (one per socket per namespace). */
+export type SocketId = string;
+/** A room name. Every socket is in the room named after its own id. */
+export type Room = string;
+
+/** Flags carried by a broadcast or an emit. */
+export interface BroadcastFlags {
+  /** Drop the packet for a recipient that cannot take it right now. */
+  volatile?: boolean;
+  /** Compress with per-message deflate when the transport has it (default true). */
+  compress?: boolean;
+  /** Stay on this node (cluster adapters must not forward). */
+  local?: boolean;
+  /** Set on broadcasts (as opposed to a direct emit). */
+  broadcast?: boolean;
+  /** Milliseconds to wait for acknowledgements. */
+  timeout?: number;
+  /** An ack expects one response, not an array (used by single-socket emits with timeout). */
+  expectSingleResponse?: boolean;
+}
+
+/** Who a broadcast goes to: sockets in any of `rooms` (all sockets when empty), minus those in any of `except`. */
+export interface BroadcastOptions {
+  rooms: Set<Room>;
+  except?: Set<Room>;
+  flags?: BroadcastFlags;
+}
+
+/** How one encoded packet is written to one connection. */
+export interface WriteOptions {
+  volatile?: boolean;
+  compress?: boolean;
+}
+
+/** A callback receiving acknowledgement arguments. */
+export type AckCallback = (...args: unknown[]) => void;
+
+/** What the server recorded of a socket's handshake (socket.io's `socket.handshake`). */
+export interface Handshake {
+  headers: Record<string, string | string[] | undefined>;
+  time: string;
+  address: string;
+  xdomain: boolean;
+  secure: boolean;
+  issued: number;
+  url: string;
+  query: Record<string, string | string[] | undefined>;
+  auth: Record<string, unknown>;
+}
+
+/** The connection a socket lives on, as the adapter writes to it. */
+export interface AdapterClient {
+  /** Queues an encoded packet on the underlying Engine.IO connection. */
+  writeToEngine(encoded: EncodedPacket, opts: WriteOptions): void;
+}
+
+/** The slice of a server-side socket that the adapter and broadcast operator use. */
+export interface AdapterSocket {
+  readonly id: SocketId;
+  readonly client: AdapterClient;
+  readonly handshake: Handshake;
+  data: unknown;
+  readonly rooms: Set<Room>;
+  readonly connected: boolean;
+  emit(ev: string, ...args: unknown[]): boolean;
+  join(rooms: Room | Room[]): Promise<void> | void;
+  leave(room: Room): Promise<void> | void;
+  disconnect(close?: boolean): unknown;
+  /** Registers the callback to run when this socket acknowledges packet `id`. */
+  registerAck(id: number, ack: AckCallback): void;
+  /**
+   * Forgets the callback registered for packet `id`, if any (a broadcast with ack timed out:
+   * a late answer must not run it, and the entry must not stay until disconnect).
+   * Optional so that sockets without ack bookkeeping need not implement it.
+   */
+  releaseAck?(id: number): void;
+}
+
+/** The slice of a namespace that the adapter uses. */
+export interface AdapterNamespace {
+  readonly name: string;
+  readonly sockets: Map<SocketId, AdapterSocket>;
+  /** A fresh acknowledgement id, unique within this namespace. */
+  nextAckId(): number;
+}

@@ -1,0 +1,402 @@
+/**
+ * The Socket.IO server: options, attach/listen/close, the namespace registry, and the main
+ * namespace's API re-exposed on the server object (`io.on` ≡ `io.of("/").on`).
+ */
+import { createServer, type Server as HttpServer } from "node:http";
+import { Adapter } from "./rooms/adapter.ts";
+import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
+import type { BroadcastOperator } from "./rooms/broadcast-operator.ts";
+import type { RemoteSocket } from "./rooms/remote-socket.ts";
+import type { Room, SocketId } from "./rooms/types.ts";
+import { EngineServer } from "./transport/engine-server.ts";
+import type { EngineSocket } from "./transport/engine-socket.ts";
+import type { EngineOptions } from "./transport/options.ts";
+import {
+  StrictEventEmitter,
+  type AllButLast,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  type FirstArg,
+  type Last,
+  type ReservedOrUserListener,
+} from "./typed-events.ts";
+import { resolveSocketIoOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
+import type { AnyNamespace } from "./namespaces/any.ts";
+import { Client, type ClientHost } from "./namespaces/client.ts";
+import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
+import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
+import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
+
+const SOCKET_IO_KEYS = new Set<string>([
+  "path",
+  "serveClient",
+  "adapter",
+  "connectTimeout",
+  "cleanupEmptyChildNamespaces",
+  "maxAttachments",
+  "maxDynamicNamespaces",
+]);
+
+/** Splits user options into Socket.IO-level and Engine.IO-level parts. */
+function splitOptions(opts: Partial<ServerOptions>): { sio: Partial<SocketIoOptions>; engine: Partial<EngineOptions> } {
+  const sio: Record<string, unknown> = {};
+  const engine: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(opts)) {
+    (SOCKET_IO_KEYS.has(key) ? sio : engine)[key] = value;
+  }
+  return { sio: sio as Partial<SocketIoOptions>, engine: engine as Partial<EngineOptions> };
+}
+
+function isHttpServer(value: unknown): value is HttpServer {
+  return typeof value === "object" && value !== null && typeof (value as HttpServer).listen === "function";
+}
+
+/**
+ * A Socket.IO v5 server.
+ *
+ * @example
+ * const io = new Server(httpServer);
+ * io.on("connection", (socket) => {
+ *   socket.join("some room");
+ *   io.to("some room").emit("some event");
+ * });
+ */
+export class Server<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = Record<string, unknown>,
+  >
+  extends StrictEventEmitter<ServerSideEvents, NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>
+  implements ClientHost, ParentHost
+{
+  /** The main namespace, `io.of("/")`. */
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The Engine.IO server, once attached. */
+  engine!: EngineServer;
+  /** The HTTP server, once attached. */
+  httpServer: HttpServer | undefined;
+
+  private readonly sio: SocketIoOptions;
+  private readonly engineOpts: Partial<EngineOptions>;
+  private readonly registry: NamespaceRegistry;
+  private adapterCtor: AdapterConstructor;
+
+  /**
+   * @param srv an HTTP server to attach to, a port to listen on, or the options
+   * @param opts options (see `ServerOptions`)
+   */
+  constructor(srv?: HttpServer | number | Partial<ServerOptions>, opts: Partial<ServerOptions> = {}) {
+    super();
+    if (typeof srv === "object" && srv !== null && !isHttpServer(srv)) {
+      opts = srv;
+      srv = undefined;
+    }
+    const { sio, engine } = splitOptions(opts);
+    this.sio = resolveSocketIoOptions(sio);
+    this.engineOpts = engine;
+    this.adapterCtor = this.sio.adapter ?? Adapter;
+    this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);
+    this.sockets = this.of("/");
+    if (srv !== undefined) this.attach(srv);
+  }
+
+  /** @internal */
+  get connectTimeout(): number {
+    return this.sio.connectTimeout;
+  }
+
+  /** @internal */
+  get maxAttachments(): number {
+    return this.sio.maxAttachments;
+  }
+
+  /** @internal */
+  get cleanupEmptyChildNamespaces(): boolean {
+    return this.sio.cleanupEmptyChildNamespaces;
+  }
+
+  /** @internal The adapter class namespaces instantiate. */
+  get adapterConstructor(): AdapterConstructor {
+    return this.adapterCtor;
+  }
+
+  /** The adapter class; with an argument, sets it (for namespaces created from then on). */
+  adapter(): AdapterConstructor;
+  adapter(ctor: AdapterConstructor): this;
+  adapter(ctor?: AdapterConstructor): AdapterConstructor | this {
+    if (!ctor) return this.adapterCtor;
+    this.adapterCtor = ctor;
+    for (const nsp of this.registry.exact.values()) {
+      void nsp.adapter.close();
+      nsp.adapter = new ctor(nsp as unknown as ConstructorParameters<AdapterConstructor>[0]);
+      void Promise.resolve(nsp.adapter.init());
+    }
+    return this;
+  }
+
+  /** The HTTP path served. */
+  path(): string {
+    return this.sio.path;
+  }
+
+  /**
+   * Attaches to an HTTP server, or creates one listening on `port`.
+   *
+   * @example
+   * const io = new Server();
+   * io.attach(httpServer);
+   */
+  attach(srv: HttpServer | number, opts: Partial<ServerOptions> = {}): this {
+    if (this.httpServer) throw new Error("roomcast: server already attached");
+    let http: HttpServer;
+    if (typeof srv === "number") {
+      http = createServer((_req, res) => {
+        res.writeHead(404).end();
+      });
+      http.listen(srv);
+    } else {
+      http = srv;
+    }
+    const { sio, engine } = splitOptions(opts);
+    if (sio.path !== undefined) this.sio.path = resolveSocketIoOptions({ ...this.sio, path: sio.path }).path;
+    this.engine = new EngineServer({ ...this.engineOpts, ...engine, path: this.sio.path });
+    this.engine.attach(http, { path: this.sio.path });
+    this.engine.on("connection", (conn: EngineSocket) => {
+      new Client(this, conn);
+    });
+    this.httpServer = http;
+    return this;
+  }
+
+  /** Same as `attach`. */
+  listen(srv: HttpServer | number, opts: Partial<ServerOptions> = {}): this {
+    return this.attach(srv, opts);
+  }
+
+  /**
+   * The namespace `name` (created on first use), or a dynamic parent for a RegExp or a
+   * matcher function. `fn` is added as a `connection` listener.
+   */
+  of(
+    name: string | RegExp | NamespaceMatcher,
+    fn?: (socket: Parameters<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["connection"]>[0]) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    let nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+    if (typeof name === "function" || name instanceof RegExp) {
+      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this);
+      const asAny = parent as unknown as ParentNamespace<EventsMap, EventsMap, EventsMap, unknown>;
+      if (typeof name === "function") {
+        this.registry.addParent(name, asAny);
+      } else {
+        const regex = name;
+        this.registry.addParent((child, _auth, next) => next(null, regex.test(child)), asAny, regex);
+      }
+      nsp = parent;
+    } else {
+      const normalized = name.startsWith("/") ? name : `/${name}`;
+      const existing = this.registry.exact.get(normalized);
+      if (existing) {
+        nsp = existing as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+      } else {
+        const parent = this.registry.regexParentFor(normalized);
+        if (parent) {
+          nsp = parent.createChild(normalized) as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+        } else {
+          nsp = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, normalized);
+          this.registry.exact.set(normalized, nsp as unknown as AnyNamespace);
+          // `this.sockets` is unset while the main namespace itself is being created.
+          this.sockets?.emitLifecycle("new_namespace", nsp as unknown as Namespace);
+        }
+      }
+    }
+    if (fn) nsp.on("connection", fn);
+    return nsp;
+  }
+
+  /** @internal Looks up (or dynamically creates) a namespace for a connecting client. */
+  resolveNamespace(name: string, auth: Record<string, unknown>, done: (result: NamespaceLookup) => void): void {
+    this.registry.resolve(name, auth, done);
+  }
+
+  /** @internal */
+  registerChild(child: AnyNamespace): void {
+    this.registry.addChild(child);
+    this.sockets?.emitLifecycle("new_namespace", child as unknown as Namespace);
+  }
+
+  /** @internal */
+  unregisterChild(child: AnyNamespace): void {
+    this.registry.removeChild(child);
+  }
+
+  /**
+   * Disconnects every socket ("server shutting down"), closes the Engine.IO server and the
+   * HTTP server. Resolves when the HTTP server has closed.
+   */
+  async close(fn?: (err?: Error) => void): Promise<void> {
+    for (const nsp of this.registry.exact.values()) {
+      for (const socket of [...nsp.sockets.values()]) socket.onClose("server shutting down");
+      void nsp.adapter.close();
+    }
+    this.engine?.close();
+    const http = this.httpServer;
+    let error: Error | undefined;
+    if (http?.listening) {
+      await new Promise<void>((resolve) => {
+        http.close((err) => {
+          error = err;
+          resolve();
+        });
+        http.closeAllConnections?.();
+      });
+    }
+    fn?.(error);
+  }
+
+  // ---- EventEmitter methods act on the main namespace (io.on ≡ io.of("/").on) ----
+
+  override on<Ev extends EventNames<ServerSideEvents> | EventNames<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    this.sockets.on(ev, listener as never);
+    return this;
+  }
+
+  override once<Ev extends EventNames<ServerSideEvents> | EventNames<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    this.sockets.once(ev, listener as never);
+    return this;
+  }
+
+  override off<Ev extends EventNames<ServerSideEvents> | EventNames<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    this.sockets.off(ev, listener as never);
+    return this;
+  }
+
+  override listeners(ev: string | symbol): Function[] {
+    return this.sockets.listeners(ev);
+  }
+
+  override listenerCount(ev: string | symbol): number {
+    return this.sockets.listenerCount(ev);
+  }
+
+  override removeAllListeners(ev?: string | symbol): this {
+    this.sockets.removeAllListeners(ev);
+    return this;
+  }
+
+  // ---- the main namespace's API ----
+
+  /** Adds a middleware to the main namespace. */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  /** Targets a room (or rooms) of the main namespace. */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  /** Same as `to`. */
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  /** Excludes room(s) of the main namespace. */
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  /** Emits to every socket of the main namespace. */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.sockets.emit(ev, ...args);
+  }
+
+  /** Emits to every socket of the main namespace and resolves with their acks. */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<Array<FirstArg<Last<EventParams<EmitEvents, Ev>>>>> {
+    return this.sockets.emitWithAck(ev, ...args);
+  }
+
+  /** Sends a `message` event to every socket of the main namespace. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  /** Alias of `send`. */
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /** Emits to the other servers of a cluster. */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  /** Emits to the other servers and resolves with their answers. */
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  /** Ids of every socket of the main namespace. */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
+  }
+
+  /** The sockets of the main namespace. */
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.sockets.fetchSockets();
+  }
+
+  /** Makes every socket of the main namespace join room(s). */
+  socketsJoin(room: Room | Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  /** Makes every socket of the main namespace leave room(s). */
+  socketsLeave(room: Room | Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  /** Disconnects every socket of the main namespace. */
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+
+  /** A broadcast whose acks fail after `ms`. */
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.timeout(ms);
+  }
+
+  /** A broadcast that stays on this node. */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.local;
+  }
+
+  /** A broadcast that may drop packets for clients that cannot take them now. */
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  /** A broadcast with per-message compression set. */
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.compress(compress);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Engine.IO server options: their types, defaults, and validation at construction.
+ *
+ * Validation happens once, here, so that the session and transport code can trust every value
+ * (a `NaN` ping interval would otherwise turn into a timer that fires in a tight loop).
+ */
+import type { PerMessageDeflateOptions } from "ws";
+
+/** The two Engine.IO transports. Only `"websocket"` is implemented for now. */
+export type TransportName = "polling" | "websocket";
+
+/** Options of an {@link EngineServer}. Every field has a default, see {@link ENGINE_DEFAULTS}. */
+export interface EngineOptions {
+  /**
+   * Path the engine answers on. Default `"/engine.io"` for a bare EngineServer; the Socket.IO
+   * server passes `"/socket.io/"`. A trailing slash is normalised according to `addTrailingSlash`.
+   */
+  path: string;
+  /** Milliseconds between two server pings. Default 25000. [EIO4:heartbeat] */
+  pingInterval: number;
+  /** Milliseconds to wait for a pong after a ping before closing with "ping timeout". Default 20000. [EIO4:heartbeat] */
+  pingTimeout: number;
+  /**
+   * Largest message (in bytes) a client may send; announced as `maxPayload` in the open packet and
+   * enforced on WebSocket frames (a bigger message closes the connection). Default 1e6. [EIO4:max-payload]
+   */
+  maxHttpBufferSize: number;
+  /** Transports a client may use. Default `["polling", "websocket"]`; only websocket is implemented now. */
+  transports: TransportName[];
+  /** Whether a polling session may upgrade to websocket. Default true. (Used once polling exists.) */
+  allowUpgrades: boolean;
+  /** Milliseconds an upgrade may take before it is cancelled. Default 10000. (Used once polling exists.) */
+  upgradeTimeout: number;
+  /**
+   * WebSocket permessage-deflate: `false` (default), `true`, or `ws` options. Compression costs
+   * memory per connection and defeats the one-write-per-tick batching, hence off by default.
+   */
+  perMessageDeflate: boolean | PerMessageDeflateOptions;
+  /** Accept both `/path` and `/path/`. Default true; when false only the path exactly as given. */
+  addTrailingSlash: boolean;
+}
+
+/** The defaults {@link resolveEngineOptions} fills in. */
+export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze<EngineOptions>({
+  path: "/engine.io",
+  pingInterval: 25_000,
+  pingTimeout: 20_000,
+  maxHttpBufferSize: 1e6,
+  transports: ["polling", "websocket"],
+  allowUpgrades: true,
+  upgradeTimeout: 10_000,
+  perMessageDeflate: false,
+  addTrailingSlash: true,
+});
+
+/** setTimeout silently turns delays above 2^31-1 ms into 1 ms, so larger values are refused. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const KNOWN_TRANSPORTS: ReadonlySet<string> = new Set<TransportName>(["polling", "websocket"]);
+
+function checkTimer(name: string, value: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new TypeError(`EngineOptions.${name} must be an integer between 1 and ${MAX_TIMER_MS} (ms), got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkBoolean(name: string, value: boolean): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`EngineOptions.${name} must be a boolean, got ${typeof value}`);
+  }
+  return value;
+}
+
+/**
+ * Fills defaults into a partial option object and validates every value.
+ *
+ * @param partial - options given by the user; `undefined` fields take their default.
+ * @returns a complete, fresh {@link EngineOptions} object (the input is not mutated).
+ * @throws TypeError when a value is nonsense (non-integer or non-positive timer, non-positive
+ *   payload size, unknown transport, path not starting with "/").
+ * @example
+ * ```ts
+ * const opts = resolveEngineOptions({ pingInterval: 10_000 });
+ * opts.pingTimeout; // 20000
+ * ```
+ */
+export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {
+  const path = partial.path ?? ENGINE_DEFAULTS.path;
+  if (typeof path !== "string" || !path.startsWith("/")) {
+    throw new TypeError(`EngineOptions.path must be a string starting with "/", got ${String(path)}`);
+  }
+
+  const maxHttpBufferSize = partial.maxHttpBufferSize ?? ENGINE_DEFAULTS.maxHttpBufferSize;
+  if (typeof maxHttpBufferSize !== "number" || !Number.isSafeInteger(maxHttpBufferSize) || maxHttpBufferSize <= 0) {
+    throw new TypeError(`EngineOptions.maxHttpBufferSize must be a positive integer (bytes), got ${String(maxHttpBufferSize)}`);
+  }
+
+  const transports = partial.transports ?? ENGINE_DEFAULTS.transports;
+  if (!Array.isArray(transports) || transports.length === 0) {
+    throw new TypeError("EngineOptions.transports must be a non-empty array");
+  }
+  for (const t of transports) {
+    if (!KNOWN_TRANSPORTS.has(t)) {
+      throw new TypeError(`EngineOptions.transports: unknown transport ${String(t)}`);
+    }
+  }
+
+  const perMessageDeflate = partial.perMessageDeflate ?? ENGINE_DEFAULTS.perMessageDeflate;
+  if (typeof perMessageDeflate !== "boolean" && (typeof perMessageDeflate !== "object" || perMessageDeflate === null)) {
+    throw new TypeError("EngineOptions.perMessageDeflate must be a boolean or an options object");
+  }
+
+  return {
+    path,
+    pingInterval: checkTimer("pingInterval", partial.pingInterval ?? ENGINE_DEFAULTS.pingInterval),
+    pingTimeout: checkTimer("pingTimeout", partial.pingTimeout ?? ENGINE_DEFAULTS.pingTimeout),
+    maxHttpBufferSize,
+    // Copied so that mutating the caller's array later cannot change a running server.
+    transports: [...new Set(transports)],
+    allowUpgrades: checkBoolean("allowUpgrades", partial.allowUpgrades ?? ENGINE_DEFAULTS.allowUpgrades),
+    upgradeTimeout: checkTimer("upgradeTimeout", partial.upgradeTimeout ?? ENGINE_DEFAULTS.upgradeTimeout),
+    perMessageDeflate,
+    addTrailingSlash: checkBoolean("addTrailingSlash", partial.addTrailingSlash ?? ENGINE_DEFAULTS.addTrailingSlash),
+  };
+}

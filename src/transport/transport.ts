@@ -1,0 +1,60 @@
+/**
+ * The contract between an Engine.IO session ({@link EngineSocket}) and the wire carrying it.
+ *
+ * The session owns everything that outlives a transport (sid, heartbeat, write buffer, close
+ * reason); a transport only moves encoded packets. Keeping the seam this narrow is what lets a
+ * session start on HTTP long-polling and move to WebSocket (the upgrade) without either side
+ * knowing the other's internals.
+ */
+import type { EventEmitter } from "node:events";
+import type { TransportName } from "./options.ts";
+
+export type { TransportName } from "./options.ts";
+
+/** Engine.IO v4 packet types, plus `"error"`, which engine.io-parser yields for an undecodable packet. */
+export type EnginePacketType = "open" | "close" | "ping" | "pong" | "message" | "upgrade" | "noop" | "error";
+
+/**
+ * One Engine.IO packet. `data` is a string for text packets, a Buffer for binary messages.
+ * Shaped so that it can be handed to engine.io-parser as is.
+ */
+export interface EnginePacket {
+  type: EnginePacketType;
+  data?: string | Buffer;
+  /** Per-packet write options; `compress` only matters when permessage-deflate was negotiated. */
+  options?: { compress: boolean };
+}
+
+/** Events a {@link Transport} emits, as a listener-argument map. */
+export type TransportEvents = {
+  /** A packet arrived and was decoded (its type is `"error"` when it could not be decoded). */
+  packet: [packet: EnginePacket];
+  /** The transport failed (socket error, frame too large, ...); a `close` follows or has happened. */
+  error: [err: Error];
+  /** The underlying connection is gone. Emitted at most once. */
+  close: [];
+  /** Everything handed to {@link Transport.send} has been written; `writable` is true again. */
+  drain: [];
+};
+
+/**
+ * What both transports (websocket now, polling later) implement.
+ *
+ * Contract:
+ * - `send(packets)` writes the packets in order. Callers send only while `writable` is true,
+ *   except when closing: then a send while not writable must be accepted and queued, so that a
+ *   server-initiated close can flush what is buffered without waiting.
+ * - `drain` fires once everything previously sent has been written.
+ * - `close()` is idempotent and closes after what was already sent.
+ * - `error` is always followed (now or later) by `close`.
+ */
+export interface Transport extends EventEmitter<TransportEvents> {
+  /** Which transport this is. */
+  readonly name: TransportName;
+  /** True when a send would be written now (nothing pending from the previous send). */
+  readonly writable: boolean;
+  /** Encodes and writes packets, in order. */
+  send(packets: readonly EnginePacket[]): void;
+  /** Closes the underlying connection after what was already sent. Idempotent. */
+  close(): void;
+}

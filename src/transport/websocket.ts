@@ -1,0 +1,160 @@
+/**
+ * The WebSocket transport: Engine.IO packets over a `ws` WebSocket, one packet per frame.
+ *
+ * [EIO4:websocket-framing] Over WebSocket each Engine.IO packet is one frame: text packets are
+ * text frames (`4hello`), binary messages are binary frames carrying the raw bytes (no type
+ * prefix, the frame opcode says "binary message").
+ */
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import { decodePacket, encodePacket } from "engine.io-parser";
+import type { Packet as ParserPacket } from "engine.io-parser";
+import { WebSocket } from "ws";
+import type { RawData } from "ws";
+import type { EnginePacket, Transport, TransportEvents } from "./transport.ts";
+
+// ws merges its own defaults into the options of every send(); four frozen objects cover every
+// combination so the hot path allocates none.
+const TEXT_COMPRESSED = Object.freeze({ binary: false, compress: true });
+const TEXT_PLAIN = Object.freeze({ binary: false, compress: false });
+const BINARY_COMPRESSED = Object.freeze({ binary: true, compress: true });
+const BINARY_PLAIN = Object.freeze({ binary: true, compress: false });
+
+/** ws hands a message over as one Buffer, a list of fragments, or an ArrayBuffer (by binaryType). */
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** Narrows engine.io-parser's untyped packet to ours: data is only ever a string or a Buffer here. */
+function fromParser(packet: ParserPacket): EnginePacket {
+  const data: unknown = packet.data;
+  if (typeof data === "string" || Buffer.isBuffer(data)) return { type: packet.type, data };
+  return { type: packet.type };
+}
+
+/**
+ * Engine.IO transport over an established `ws` WebSocket.
+ *
+ * Emits `packet`, `error`, `close` and `drain` (see {@link TransportEvents}).
+ *
+ * @example
+ * ```ts
+ * wss.handleUpgrade(req, socket, head, (ws) => {
+ *   const transport = new WebSocketTransport(ws, socket);
+ *   transport.on("packet", (p) => console.log(p.type, p.data));
+ * });
+ * ```
+ */
+export class WebSocketTransport extends EventEmitter<TransportEvents> implements Transport {
+  /** Always `"websocket"`. */
+  readonly name = "websocket" as const;
+
+  private readonly ws: WebSocket;
+  /**
+   * The raw socket of the upgrade request. Held here (rather than read from ws internals) so a
+   * batch of frames can be corked into one write.
+   */
+  private readonly socket: Duplex;
+  /** Frames handed to ws whose write callback has not run yet. */
+  private pendingWrites = 0;
+  /**
+   * Compress flag of the packet being encoded. engine.io-parser's Node build calls its callback
+   * synchronously, so a field read by one bound callback replaces a closure per packet.
+   */
+  private compressCurrent = true;
+  private closed = false;
+
+  /**
+   * @param ws - an open WebSocket, as handed over by `WebSocketServer#handleUpgrade`.
+   * @param socket - the raw socket the upgrade arrived on (the `socket` argument of the
+   *   http server's `upgrade` event); used to cork batches.
+   */
+  constructor(ws: WebSocket, socket: Duplex) {
+    super();
+    this.ws = ws;
+    this.socket = socket;
+    // Bound once per connection, not per message.
+    this.writeEncoded = this.writeEncoded.bind(this);
+    this.onWritten = this.onWritten.bind(this);
+    this.onMessage = this.onMessage.bind(this);
+    this.onError = this.onError.bind(this);
+    this.onClose = this.onClose.bind(this);
+    ws.on("message", this.onMessage);
+    ws.on("error", this.onError);
+    ws.on("close", this.onClose);
+  }
+
+  /** True when the socket is open and every frame sent so far has been written. */
+  get writable(): boolean {
+    return this.pendingWrites === 0 && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Writes the packets as frames, in order, with a single write to the socket.
+   *
+   * @param packets - packets to write; text ones become text frames, Buffer messages binary frames.
+   */
+  send(packets: readonly EnginePacket[]): void {
+    // Corked, the frames (a header and a payload chunk each) pile up in the socket's buffer and
+    // uncork hands them to the kernel in one writev. Uncorking on the same tick keeps latency at
+    // zero. With permessage-deflate, ws compresses asynchronously and the frames leave later,
+    // outside the cork: still correct, just not batched.
+    this.socket.cork();
+    try {
+      for (const packet of packets) {
+        this.compressCurrent = packet.options?.compress ?? true;
+        encodePacket(packet, true, this.writeEncoded);
+      }
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  /** Closes the WebSocket (close frame after what was already sent). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    // ws ignores a second close() while closing, so no flag of our own is needed beyond `closed`.
+    this.ws.close();
+  }
+
+  private writeEncoded(encoded: unknown): void {
+    let binary: boolean;
+    if (typeof encoded === "string") binary = false;
+    else if (encoded instanceof Uint8Array) binary = true;
+    else throw new TypeError("engine.io-parser produced neither a string nor bytes");
+    this.pendingWrites++;
+    const options = binary
+      ? (this.compressCurrent ? BINARY_COMPRESSED : BINARY_PLAIN)
+      : (this.compressCurrent ? TEXT_COMPRESSED : TEXT_PLAIN);
+    this.ws.send(encoded, options, this.onWritten);
+  }
+
+  private onWritten(): void {
+    // An error here (socket gone) also surfaces as ws 'error'/'close'; only the count matters.
+    this.pendingWrites--;
+    if (this.pendingWrites === 0 && !this.closed) this.emit("drain");
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    // [EIO4:websocket-framing] A binary frame is a binary message; a text frame carries a typed
+    // packet whose first character is its type (an empty or unknown one decodes to "error").
+    const packet = isBinary
+      ? decodePacket(toBuffer(data), "nodebuffer")
+      : decodePacket(toBuffer(data).toString("utf8"));
+    this.emit("packet", fromParser(packet));
+  }
+
+  private onError(err: Error): void {
+    // An 'error' with no listener would throw inside ws' event handling and crash the process;
+    // once the session has let go of this transport nobody needs to hear about it anyway.
+    if (this.listenerCount("error") > 0) this.emit("error", err);
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit("close");
+  }
+}
