@@ -8,14 +8,14 @@ import { createRequire } from "node:module";
 import { Server } from "../src/index.ts";
 
 const require = createRequire(import.meta.url);
-const clientBundle = require.resolve("socket.io-client/dist/socket.io.min.js");
+const clientBundle = require.resolve("socket.io-client/dist/socket.io.js");
 const pagePath = new URL("./demo/index.html", import.meta.url);
 
 const httpServer = createServer(async (req, res) => {
   try {
     if (req.url === "/" || req.url === "/index.html") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(await readFile(pagePath));
-    } else if (req.url === "/socket.io.min.js") {
+    } else if (req.url === "/socket.io.js") {
       res.writeHead(200, { "content-type": "text/javascript" }).end(await readFile(clientBundle));
     } else {
       res.writeHead(404).end("not found");
