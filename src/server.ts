@@ -20,6 +20,7 @@ import {
   type EventsMap,
   type FirstArg,
   type Last,
+  type MessageArgs,
   type ReservedOrUserListener,
 } from "./typed-events.ts";
 import { resolveSocketIoOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
@@ -332,13 +333,13 @@ export class Server<
   }
 
   /** Sends a `message` event to every socket of the main namespace. */
-  send(...args: EventParams<EmitEvents, "message">): this {
+  send(...args: MessageArgs<EmitEvents>): this {
     this.sockets.send(...args);
     return this;
   }
 
   /** Alias of `send`. */
-  write(...args: EventParams<EmitEvents, "message">): this {
+  write(...args: MessageArgs<EmitEvents>): this {
     return this.send(...args);
   }
 

@@ -21,10 +21,12 @@ export type AnyListener = Bivariant<unknown[]>;
 /** A catch-all listener (`onAny`, `onAnyOutgoing`): the event name, then its arguments. */
 export type CatchAllListener = Bivariant<[event: string, ...args: unknown[]]>;
 
-/** A map of event name → listener signature. */
-export interface EventsMap {
-  [event: string]: AnyListener;
-}
+/**
+ * A map of event name → listener signature. Any object type qualifies (an `interface` has no
+ * implicit index signature, so requiring one would reject the maps users write); the listener
+ * shapes are read through {@link EventParams}.
+ */
+export type EventsMap = object;
 
 /** The map used when none is given: any event name, any arguments. */
 export interface DefaultEventsMap {
@@ -35,10 +37,15 @@ export interface DefaultEventsMap {
 export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
 
 /** The arguments a listener of `Ev` receives. */
-export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
+export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Map[Ev] extends (...args: infer P) => unknown
+  ? P
+  : never;
 
 /** The signature a listener of `Ev` has. */
 export type EventListener<Map extends EventsMap, Ev extends EventNames<Map>> = Map[Ev];
+
+/** The arguments of the `message` event (`send`/`write`), whatever the map says of it. */
+export type MessageArgs<Map extends EventsMap> = "message" extends EventNames<Map> ? EventParams<Map, "message"> : unknown[];
 
 /** Arguments of `Ev` with a trailing acknowledgement callback removed (for emitWithAck). */
 export type AllButLast<T extends unknown[]> = T extends [...infer Head, infer _Last] ? Head : unknown[];
@@ -51,7 +58,10 @@ export type FirstArg<T> = T extends (arg: infer A, ...rest: infer _R) => unknown
 
 /** Events a socket can be told to expect on the server side, each paired with its own reason. */
 export type ReservedOrUserListener<Reserved extends EventsMap, User extends EventsMap, Ev extends string | symbol> =
-  Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : AnyListener;
+  Ev extends EventNames<Reserved> ? AsListener<Reserved[Ev]> : Ev extends EventNames<User> ? AsListener<User[Ev]> : AnyListener;
+
+/** A map entry as a listener signature (entries that are not functions accept any listener). */
+export type AsListener<T> = T extends (...args: infer A) => void ? Bivariant<A> : AnyListener;
 
 /**
  * An EventEmitter whose `on`/`once`/`off` are typed by `ListenEvents` (plus reserved lifecycle
@@ -100,7 +110,7 @@ export abstract class StrictEventEmitter<
   /** Fires a reserved (lifecycle) event on local listeners only; never reaches the wire. */
   protected emitReserved<Ev extends EventNames<ReservedEvents>>(
     ev: Ev,
-    ...args: Parameters<ReservedEvents[Ev]>
+    ...args: EventParams<ReservedEvents, Ev>
   ): boolean {
     return super.emit(ev, ...args);
   }

@@ -15,6 +15,7 @@ import {
   type EventsMap,
   type FirstArg,
   type Last,
+  type MessageArgs,
 } from "../typed-events.ts";
 import type { Client } from "./client.ts";
 import { Socket } from "./socket.ts";
@@ -140,13 +141,13 @@ export class Namespace<
   }
 
   /** Sends a `message` event to every socket. */
-  send(...args: EventParams<EmitEvents, "message">): this {
-    this.operator().emit("message", ...args);
+  send(...args: MessageArgs<EmitEvents>): this {
+    this.operator().emitData(["message", ...args]);
     return this;
   }
 
   /** Alias of `send`. */
-  write(...args: EventParams<EmitEvents, "message">): this {
+  write(...args: MessageArgs<EmitEvents>): this {
     return this.send(...args);
   }
 
@@ -257,7 +258,7 @@ export class Namespace<
   /** @internal Emits a lifecycle event on this namespace's listeners (used by the server). */
   emitLifecycle<Ev extends keyof NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     ev: Ev,
-    ...args: Parameters<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[Ev]>
+    ...args: EventParams<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, Ev>
   ): void {
     this.emitReserved(ev, ...args);
   }

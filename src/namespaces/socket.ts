@@ -18,6 +18,7 @@ import {
   type EventsMap,
   type FirstArg,
   type Last,
+  type MessageArgs,
 } from "../typed-events.ts";
 import { CatchAllListeners } from "./catch-all.ts";
 import type { Client } from "./client.ts";
@@ -111,9 +112,13 @@ export class Socket<
    * `timeout(ms)` it receives an Error first when the client does not answer in time.
    */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    const name = String(ev);
+    return this.emitData([String(ev), ...args]);
+  }
+
+  /** `emit` without the event-map typing: `data` is `[name, ...args]`, maybe ending with an ack. */
+  private emitData(data: unknown[]): boolean {
+    const name = data[0] as string;
     if (isReservedEvent(name)) throw new Error(`"${name}" is a reserved event name`);
-    const data: unknown[] = [name, ...args];
     const flags = this.takeFlags();
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const last = data[data.length - 1];
@@ -142,19 +147,18 @@ export class Socket<
         if (first) return reject(first);
         resolve(second as FirstArg<Last<EventParams<EmitEvents, Ev>>>);
       };
-      const emitArgs = [...args, callback] as unknown as EventParams<EmitEvents, Ev>;
-      this.emit(ev, ...emitArgs);
+      this.emitData([String(ev), ...args, callback]);
     });
   }
 
   /** Sends a `message` event. */
-  send(...args: EventParams<EmitEvents, "message">): this {
-    this.emit("message", ...args);
+  send(...args: MessageArgs<EmitEvents>): this {
+    this.emitData(["message", ...args]);
     return this;
   }
 
   /** Alias of `send`. */
-  write(...args: EventParams<EmitEvents, "message">): this {
+  write(...args: MessageArgs<EmitEvents>): this {
     return this.send(...args);
   }
 

@@ -134,9 +134,17 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
    * io.timeout(1000).emit("ping", (err, responses) => {});
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    assertNotReserved(ev);
     const data: unknown[] = [ev];
     for (const arg of args) data.push(arg);
+    return this.emitData(data);
+  }
+
+  /**
+   * @internal `emit` without the event-map typing: `data` is `[name, ...args]`, possibly
+   * ending with an ack callback. Used for `send` (the `message` event) and by `emit`.
+   */
+  emitData(data: unknown[]): boolean {
+    assertNotReserved(data[0] as string);
     const last = data[data.length - 1];
     if (data.length > 1 && isCallback(last)) {
       data.pop();
