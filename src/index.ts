@@ -34,7 +34,14 @@ export type {
 } from "./rooms/types.ts";
 export { EngineServer } from "./transport/engine-server.ts";
 export { EngineSocket } from "./transport/engine-socket.ts";
-export type { EngineOptions } from "./transport/options.ts";
+export type { AllowRequest, EngineOptions, TransportName } from "./transport/options.ts";
+export type { ConnectionError, EngineHeaders } from "./transport/server-types.ts";
+export type { CloseReason } from "./transport/session-types.ts";
+export type { CorsOptions } from "./transport/cors.ts";
+export type { CookieOptions } from "./transport/cookie.ts";
+export type { HttpCompressionOptions } from "./transport/http-compression.ts";
+export { TransportFailure } from "./transport/errors.ts";
+export type { TransportFailureCode } from "./transport/errors.ts";
 export { PacketType } from "./protocol/packet.ts";
 export type { EncodedPacket, Packet } from "./protocol/packet.ts";
 export type { DefaultEventsMap, EventsMap, EventNames, EventParams } from "./typed-events.ts";

@@ -132,8 +132,11 @@ export class Server<
     this.adapterCtor = ctor;
     for (const nsp of this.registry.exact.values()) {
       void nsp.adapter.close();
-      nsp.adapter = new ctor(nsp as unknown as ConstructorParameters<AdapterConstructor>[0]);
-      void Promise.resolve(nsp.adapter.init());
+      const adapter = new ctor(nsp as unknown as ConstructorParameters<AdapterConstructor>[0]);
+      nsp.adapter = adapter;
+      // Same path as a namespace's own adapter: a failed init (Redis unreachable) is an
+      // `error` event, never an unhandled rejection.
+      void Promise.resolve(adapter.init()).catch((err: unknown) => adapter.emit("error", err));
     }
     return this;
   }

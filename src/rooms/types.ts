@@ -89,4 +89,9 @@ export interface AdapterNamespace {
   readonly sockets: Map<SocketId, AdapterSocket>;
   /** A fresh acknowledgement id, unique within this namespace. */
   nextAckId(): number;
+  /**
+   * Delivers a server-side event from another server (`[eventName, ...args]`, possibly ending
+   * with an acknowledgement callback) to this namespace's listeners. Called by cluster adapters.
+   */
+  onServerSideEmit?(args: unknown[]): void;
 }

@@ -1,66 +1,35 @@
 /**
- * The Engine.IO server: validates handshakes, opens sessions, and routes an http.Server's
- * `request`/`upgrade` events on its path.
- *
- * Only the WebSocket transport exists for now. The handshake checks are laid out so that the
- * polling transport (HTTP requests on the path) and the polling → websocket upgrade (an upgrade
- * request carrying a `sid`) slot in at the marked places.
+ * The Engine.IO server: validates handshakes, opens sessions on either transport, routes an
+ * http.Server's `request`/`upgrade` events on its path, and hands polling → WebSocket upgrades
+ * to their session.
  */
 import { EventEmitter } from "node:events";
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { WebSocket } from "ws";
-import { EngineSocket, generateSessionId } from "./engine-socket.ts";
+import { compileCookie } from "./cookie.ts";
+import type { CookieSerializer } from "./cookie.ts";
+import { CorsPolicy } from "./cors.ts";
+import { EngineSocket } from "./engine-socket.ts";
 import { abortRequest, abortUpgrade, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
+import { checkHttpRequest, checkUpgradeRequest, generateSessionId, matchesPath, parseQuery, runAllowRequest } from "./handshake.ts";
+import type { Rejection } from "./handshake.ts";
+import { attachToHttpServer } from "./http-attachment.ts";
+import { compressionThreshold } from "./http-compression.ts";
 import { resolveEngineOptions } from "./options.ts";
 import type { EngineOptions, TransportName } from "./options.ts";
+import { PollingTransport } from "./polling.ts";
+import type { PollingSettings } from "./polling.ts";
+import type { AttachOptions, EngineHeaders, EngineServerEvents } from "./server-types.ts";
+import type { Transport } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
 
-/** Payload of the `connection_error` event: a request the engine refused. */
-export interface ConnectionError {
-  /** The refused request. */
-  req: IncomingMessage;
-  /** The Engine.IO error code sent back. */
-  code: EngineErrorCode;
-  /** The message sent back with the code. */
-  message: string;
-  /** Details for logs: a `name` and the offending values. */
-  context: Record<string, unknown>;
-}
-
-/** Events of an {@link EngineServer}, as a listener-argument map. */
-export type EngineServerEvents = {
-  /** A session was opened. */
-  connection: [socket: EngineSocket];
-  /** A request on the engine's path was refused (it has been answered with an HTTP error). */
-  connection_error: [err: ConnectionError];
-};
-
-/** Options of {@link EngineServer.attach}. */
-export interface AttachOptions {
-  /** Path to answer on; defaults to the server's `opts.path`. */
-  path?: string;
-}
-
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-
-/** What attach() changed on the http server, so that close() can put it back. */
-interface Attachment {
-  server: HttpServer;
-  onRequest: RequestListener;
-  onUpgrade: UpgradeListener;
-  previousRequestListeners: RequestListener[];
-}
-
-interface Rejection {
-  code: EngineErrorCode;
-  context: Record<string, unknown>;
-}
+export type { AttachOptions, ConnectionError, EngineHeaders, EngineServerEvents } from "./server-types.ts";
 
 /**
- * An Engine.IO v4 server (WebSocket transport).
+ * An Engine.IO v4 server (HTTP long-polling and WebSocket, with the upgrade between them).
  *
  * @example
  * ```ts
@@ -77,8 +46,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   readonly clients = new Map<string, EngineSocket>();
 
   private readonly wss: WebSocketServer;
+  private readonly cors: CorsPolicy | null;
+  private readonly cookie: CookieSerializer | null;
+  private readonly polling: PollingSettings;
+  /** Polling transports of closed sessions still waiting for a last GET, by sid. */
+  private readonly lingering = new Map<string, PollingTransport>();
+  /** The sid chosen for a WebSocket handshake in flight, for its `Set-Cookie`. */
+  private readonly handshakeIds = new WeakMap<IncomingMessage, string>();
   private path: string;
-  private attachment: Attachment | null = null;
+  private detach: (() => void) | null = null;
   private closed = false;
 
   /**
@@ -89,6 +65,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     super();
     this.opts = resolveEngineOptions(opts);
     this.path = this.opts.path;
+    this.cors = this.opts.cors === false ? null : new CorsPolicy(this.opts.cors);
+    this.cookie = compileCookie(this.opts.cookie);
+    this.polling = {
+      maxHttpBufferSize: this.opts.maxHttpBufferSize,
+      compressionThreshold: compressionThreshold(this.opts.httpCompression),
+      // A live client re-polls as soon as its previous GET returns; pingTimeout is already
+      // the engine's measure of how long a live client may take to answer.
+      lingerTimeout: this.opts.pingTimeout,
+    };
     this.wss = new WebSocketServer({
       noServer: true,
       // [EIO4:max-payload] ws refuses a message above this with close code 1009 and an 'error',
@@ -105,6 +90,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       const headers: Record<string, string> = version === "13" || version === "8" ? {} : { "Sec-WebSocket-Version": "13, 8" };
       this.reject(req, { code: EngineErrorCode.BAD_REQUEST, context: { name: "WEBSOCKET_HANDSHAKE_ERROR", message: err.message } }, socket, headers);
     });
+    this.wss.on("headers", (lines, req) => {
+      const headers = this.collectHeaders(req, this.handshakeIds.get(req));
+      if (headers === null) return;
+      for (const [name, value] of validHeaders(headers)) {
+        for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+      }
+    });
   }
 
   /** Number of open sessions. */
@@ -113,9 +105,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   /**
-   * Attaches to an http server: handles its `upgrade` events on the engine path, and its
-   * `request` events on the engine path. Requests on other paths still reach the listeners
-   * the server had before; listeners added after attach() see every request.
+   * Attaches to an http server: handles its `request` and `upgrade` events on the engine path.
+   * Requests on other paths still reach the listeners the server had before; listeners added
+   * after attach() see every request.
    *
    * @param server - the http server.
    * @param opts - `path` overrides `opts.path`.
@@ -123,60 +115,37 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * @throws Error if already attached (or closed); TypeError if `path` does not start with "/".
    */
   attach(server: HttpServer, opts: AttachOptions = {}): this {
-    if (this.attachment !== null) throw new Error("EngineServer is already attached to an http server");
+    if (this.detach !== null) throw new Error("EngineServer is already attached to an http server");
     if (this.closed) throw new Error("EngineServer is closed");
     const path = opts.path ?? this.opts.path;
     if (typeof path !== "string" || !path.startsWith("/")) {
       throw new TypeError(`attach(): path must start with "/", got ${String(path)}`);
     }
     this.path = path;
-
-    // Node calls every 'request' listener, so the user's handlers must be moved behind ours or
-    // they would also answer engine requests. rawListeners keeps `once` wrappers intact; the
-    // cast is sound because 'request' listeners are only ever called with (req, res).
-    const previousRequestListeners = server.rawListeners("request") as RequestListener[];
-    server.removeAllListeners("request");
-    const onRequest: RequestListener = (req, res) => {
-      if (this.handleRequest(req, res)) return;
-      for (const listener of previousRequestListeners) Reflect.apply(listener, server, [req, res]);
-    };
-    const onUpgrade: UpgradeListener = (req, socket, head) => {
-      // Upgrades on other paths are left alone for other 'upgrade' listeners.
-      this.handleUpgrade(req, socket, head);
-    };
-    server.on("request", onRequest);
-    server.on("upgrade", onUpgrade);
-    this.attachment = { server, onRequest, onUpgrade, previousRequestListeners };
+    this.detach = attachToHttpServer(server, this);
     return this;
   }
 
   /**
-   * Handles an HTTP request if it is on the engine path. Polling is not implemented yet, so
-   * every such request is refused (code 0 "Transport unknown"; code 3 for a websocket
-   * handshake attempted without an Upgrade header).
+   * Handles an HTTP request if it is on the engine path: CORS (a preflight is answered here),
+   * then a polling handshake (no sid) or a session's GET/POST (sid). A refused request is
+   * answered with HTTP 400/403 + JSON `{"code","message"}`.
    *
    * @param req - the request.
    * @param res - its response.
-   * @returns true if the request was for the engine (and has been answered), false otherwise.
+   * @returns true if the request was for the engine (and is being answered), false otherwise.
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url ?? "/";
-    if (!this.matchesPath(url)) return false;
-    const query = parseQuery(url);
-    const transport = query.get("transport");
-    if (transport === "websocket") {
-      this.reject(req, { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", transport } }, res);
-      return true;
-    }
-    // Polling goes here: handshake (no sid) or a session's GET/POST (sid).
-    this.reject(req, { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { name: "TRANSPORT_UNKNOWN", transport } }, res);
+    if (!matchesPath(req.url ?? "/", this.path, this.opts.addTrailingSlash)) return false;
+    if (this.cors === null) this.onRequest(req, res);
+    else this.cors.handle(req, res, () => this.onRequest(req, res));
     return true;
   }
 
   /**
-   * Handles an HTTP upgrade request if it is on the engine path: validates the Engine.IO
-   * handshake, completes the WebSocket handshake and opens a session (`connection` event).
-   * A refused request is answered with HTTP 400 + JSON `{"code","message"}` and destroyed.
+   * Handles an HTTP upgrade request if it is on the engine path: a WebSocket handshake (no
+   * sid) opens a session; a WebSocket carrying a polling session's sid starts its upgrade.
+   * A refused request is answered with HTTP 400/403 + JSON `{"code","message"}` and destroyed.
    *
    * @param req - the upgrade request.
    * @param socket - its raw socket (the `socket` argument of the http `upgrade` event).
@@ -185,16 +154,30 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = req.url ?? "/";
-    if (!this.matchesPath(url)) return false;
+    if (!matchesPath(url, this.path, this.opts.addTrailingSlash)) return false;
     const query = parseQuery(url);
-    const rejection = this.verifyUpgrade(req, query);
+    const rejection = checkUpgradeRequest(query, req.method, this.opts.transports);
     if (rejection !== null) {
       this.reject(req, rejection, socket);
       return true;
     }
-    // Upgrade of a polling session (sid present) goes here once polling exists; verifyUpgrade
-    // refuses every sid for now.
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, req, socket));
+    const sid = query.get("sid");
+    if (sid === null) {
+      runAllowRequest(this.opts.allowRequest, req, (refused) => {
+        if (refused !== null) this.reject(req, refused, socket);
+        else this.acceptWebSocket(req, socket, head);
+      });
+      return true;
+    }
+    if (!this.clients.has(sid)) {
+      this.reject(req, { code: EngineErrorCode.UNKNOWN_SID, context: { name: "UNKNOWN_SID", sid } }, socket);
+    } else if (!this.opts.allowUpgrades) {
+      this.reject(req, { code: EngineErrorCode.BAD_REQUEST, context: { name: "UPGRADES_DISABLED", sid } }, socket);
+    } else {
+      // [EIO4:upgrade] Even for a session already on WebSocket or mid-upgrade the handshake
+      // completes; the session then refuses the transport by closing it (no HTTP error).
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onUpgradeWebSocket(ws, socket, sid));
+    }
     return true;
   }
 
@@ -210,8 +193,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.closed = true;
     // Copied: each shutdown removes its session from the map.
     for (const socket of [...this.clients.values()]) socket.shutdown();
+    // Nobody will route a last GET to them any more.
+    for (const transport of [...this.lingering.values()]) transport.destroy();
     this.wss.close();
-    this.detach();
+    this.detach?.();
+    this.detach = null;
     return this;
   }
 
@@ -224,61 +210,129 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     return generateSessionId();
   }
 
-  private detach(): void {
-    const attachment = this.attachment;
-    if (attachment === null) return;
-    this.attachment = null;
-    const { server, onRequest, onUpgrade, previousRequestListeners } = attachment;
-    server.off("request", onRequest);
-    server.off("upgrade", onUpgrade);
-    // Back in front, in their original order, ahead of anything added since.
-    for (let i = previousRequestListeners.length - 1; i >= 0; i--) {
-      const listener = previousRequestListeners[i];
-      if (listener !== undefined) server.prependListener("request", listener);
-    }
-  }
-
-  /**
-   * Exact pathname match. With addTrailingSlash both `/p` and `/p/` are accepted; without it
-   * only the path as configured. Exact (not prefix) so that `/engine.io-admin` or
-   * `/socket.io/app.js` style routes stay with the user's handlers.
-   */
-  private matchesPath(url: string): boolean {
-    const q = url.indexOf("?");
-    const pathname = q === -1 ? url : url.slice(0, q);
-    if (!this.opts.addTrailingSlash) return pathname === this.path;
-    const base = this.path.endsWith("/") ? this.path.slice(0, -1) : this.path;
-    return pathname === base || pathname === `${base}/`;
-  }
-
-  /**
-   * [EIO4:handshake] Order of checks: transport, protocol version, method, sid — the transport
-   * first, as the reference server does, so a client on an unknown transport learns that
-   * whatever its EIO.
-   */
-  private verifyUpgrade(req: IncomingMessage, query: URLSearchParams): Rejection | null {
-    const transport = query.get("transport");
-    if (transport !== "websocket" || !this.opts.transports.includes("websocket")) {
-      return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { name: "TRANSPORT_UNKNOWN", transport } };
-    }
-    const protocol = query.get("EIO");
-    // Anything but exactly "4" (missing, "3", "abc", "04") is a version this server does not speak.
-    if (protocol !== "4") {
-      return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { name: "UNSUPPORTED_PROTOCOL_VERSION", protocol } };
-    }
-    if (req.method !== "GET") {
-      return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { name: "BAD_HANDSHAKE_METHOD", method: req.method } };
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const query = parseQuery(req.url ?? "/");
+    const rejection = checkHttpRequest(query, req.method, this.opts.transports);
+    if (rejection !== null) {
+      this.reject(req, rejection, res);
+      return;
     }
     const sid = query.get("sid");
-    if (sid !== null) {
-      if (!this.clients.has(sid)) {
-        return { code: EngineErrorCode.UNKNOWN_SID, context: { name: "UNKNOWN_SID", sid } };
-      }
-      // Every session is a websocket one for now, and a websocket session cannot upgrade again.
-      // The polling issue replaces this with: polling session + allowUpgrades → probe.
-      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_MISMATCH", sid } };
+    if (sid === null) {
+      runAllowRequest(this.opts.allowRequest, req, (refused) => {
+        if (refused !== null) this.reject(req, refused, res);
+        else this.openPolling(req, res);
+      });
+      return;
     }
-    return null;
+    const session = this.clients.get(sid);
+    const transport = session === undefined ? this.lingering.get(sid) : session.transport;
+    if (transport === undefined) {
+      this.reject(req, { code: EngineErrorCode.UNKNOWN_SID, context: { name: "UNKNOWN_SID", sid } }, res);
+    } else if (!(transport instanceof PollingTransport)) {
+      // [EIO4:upgrade] After the upgrade (or for a WebSocket session) polling requests are refused.
+      this.reject(req, { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_MISMATCH", sid } }, res);
+    } else {
+      this.setResponseHeaders(req, res, undefined);
+      transport.handle(req, res);
+    }
+  }
+
+  /** [EIO4:polling-handshake] The handshake GET becomes the session's first poll and carries the open packet. */
+  private openPolling(req: IncomingMessage, res: ServerResponse): void {
+    if (this.closed) {
+      this.reject(req, { code: EngineErrorCode.BAD_REQUEST, context: { name: "SERVER_CLOSED" } }, res);
+      return;
+    }
+    const id = this.newId(req);
+    this.setResponseHeaders(req, res, id);
+    const transport = new PollingTransport(this.polling);
+    transport.handle(req, res);
+    this.openSession(id, req, transport);
+  }
+
+  private acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closed || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    const id = this.newId(req);
+    this.handshakeIds.set(req, id);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.handshakeIds.delete(req);
+      if (this.closed) ws.terminate();
+      else this.openSession(id, req, new WebSocketTransport(ws, socket));
+    });
+  }
+
+  private onUpgradeWebSocket(ws: WebSocket, socket: Duplex, sid: string): void {
+    const transport = new WebSocketTransport(ws, socket);
+    const session = this.clients.get(sid);
+    // The session may have closed while the WebSocket handshake was completing.
+    if (this.closed || session === undefined) transport.close();
+    else session.maybeUpgrade(transport, this.opts.upgradeTimeout);
+  }
+
+  private openSession(id: string, req: IncomingMessage, transport: Transport): void {
+    const engineSocket = new EngineSocket({
+      id,
+      request: req,
+      transport,
+      opts: this.opts,
+      upgrades: this.upgradesFor(transport.name),
+    });
+    this.clients.set(id, engineSocket);
+    engineSocket.once("close", () => this.onSessionClose(id, engineSocket));
+    this.emit("connection", engineSocket);
+  }
+
+  private onSessionClose(id: string, engineSocket: EngineSocket): void {
+    this.clients.delete(id);
+    const transport = engineSocket.transport;
+    // A server-closed polling session waits for its client's next GET to say so; route it there.
+    if (transport instanceof PollingTransport && transport.lingering) {
+      this.lingering.set(id, transport);
+      transport.once("close", () => this.lingering.delete(id));
+    }
+  }
+
+  private newId(req: IncomingMessage): string {
+    let id = this.generateId(req);
+    // 120 random bits make a collision practically impossible; checking is still cheaper than reasoning.
+    while (this.clients.has(id) || this.lingering.has(id)) id = this.generateId(req);
+    return id;
+  }
+
+  /** [EIO4:handshake] `upgrades` lists where a session may go from `from`: websocket goes nowhere. */
+  private upgradesFor(from: TransportName): TransportName[] {
+    if (from === "polling" && this.opts.allowUpgrades && this.opts.transports.includes("websocket")) {
+      return ["websocket"];
+    }
+    return [];
+  }
+
+  /**
+   * The extra headers of an accepted request's response: the session cookie on a handshake
+   * (`handshakeId` set), then whatever `initial_headers` / `headers` listeners add. Null when
+   * there is nothing to add (no cookie, no listener), which is the common case.
+   */
+  private collectHeaders(req: IncomingMessage, handshakeId: string | undefined): EngineHeaders | null {
+    const initial = handshakeId !== undefined;
+    const cookie = initial ? this.cookie : null;
+    if (cookie === null && this.listenerCount("headers") === 0 && (!initial || this.listenerCount("initial_headers") === 0)) {
+      return null;
+    }
+    const headers: EngineHeaders = {};
+    if (cookie !== null && handshakeId !== undefined) headers["Set-Cookie"] = cookie(handshakeId);
+    if (initial) this.emit("initial_headers", headers, req);
+    this.emit("headers", headers, req);
+    return headers;
+  }
+
+  private setResponseHeaders(req: IncomingMessage, res: ServerResponse, handshakeId: string | undefined): void {
+    const headers = this.collectHeaders(req, handshakeId);
+    if (headers === null) return;
+    for (const [name, value] of validHeaders(headers)) res.setHeader(name, value);
   }
 
   private reject(
@@ -292,42 +346,21 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (isServerResponse(answer)) abortRequest(answer, code);
     else abortUpgrade(answer, code, headers);
   }
-
-  private onWebSocket(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
-    if (this.closed) {
-      ws.terminate();
-      return;
-    }
-    let id = this.generateId(req);
-    // 120 random bits make a collision practically impossible; checking is still cheaper than reasoning.
-    while (this.clients.has(id)) id = this.generateId(req);
-    const transport = new WebSocketTransport(ws, socket);
-    const engineSocket = new EngineSocket({
-      id,
-      request: req,
-      transport,
-      opts: this.opts,
-      upgrades: this.upgradesFor(transport.name),
-    });
-    this.clients.set(id, engineSocket);
-    engineSocket.once("close", () => {
-      this.clients.delete(id);
-    });
-    this.emit("connection", engineSocket);
-  }
-
-  /** [EIO4:handshake] `upgrades` lists where a session may go from `from`: websocket goes nowhere. */
-  private upgradesFor(from: TransportName): TransportName[] {
-    if (from === "polling" && this.opts.allowUpgrades && this.opts.transports.includes("websocket")) {
-      return ["websocket"];
-    }
-    return [];
-  }
 }
 
-function parseQuery(url: string): URLSearchParams {
-  const q = url.indexOf("?");
-  return new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+/** The headers a listener added that can actually be sent (a bad one must not break the response). */
+function validHeaders(headers: EngineHeaders): Array<[string, string | string[]]> {
+  const valid: Array<[string, string | string[]]> = [];
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      validateHeaderName(name);
+      for (const v of Array.isArray(value) ? value : [value]) validateHeaderValue(name, v);
+      valid.push([name, value]);
+    } catch {
+      // Left out: a listener's mistake must not turn into a response splitting or a crash.
+    }
+  }
+  return valid;
 }
 
 function isServerResponse(answer: Duplex | ServerResponse): answer is ServerResponse {

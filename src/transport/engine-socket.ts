@@ -1,86 +1,26 @@
 /**
  * One Engine.IO session: the handshake, the heartbeat, the write buffer and the close reason.
  *
- * The session is independent of the transport carrying it (see {@link Transport}), so a later
+ * The session is independent of the transport carrying it (see {@link Transport}), so the
  * polling → websocket upgrade only swaps `transport` and keeps the sid, timers and buffer.
  */
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
-import type { EngineOptions, TransportName } from "./options.ts";
+import { TransportFailure } from "./errors.ts";
+import type { TransportName } from "./options.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { Outbox } from "./outbox.ts";
+import type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions } from "./session-types.ts";
 import type { EnginePacket, EnginePacketType, Transport } from "./transport.ts";
+import { TransportUpgrade } from "./upgrade.ts";
+import type { UpgradeHost } from "./upgrade.ts";
 
-/** Lifecycle of a session. A session is never reopened once `"closed"`. */
-export type EngineSocketState = "opening" | "open" | "closing" | "closed";
-
-/** Why a session closed, as given to the `close` event. */
-export type CloseReason =
-  /** The client closed: an Engine.IO `1` packet, or the connection went away. */
-  | "transport close"
-  /** The connection failed (socket error, message above maxHttpBufferSize, invalid UTF-8...). */
-  | "transport error"
-  /** No pong within pingTimeout of a ping. */
-  | "ping timeout"
-  /** The client sent a packet that does not decode. */
-  | "parse error"
-  /** {@link EngineSocket.close} was called. */
-  | "forced close"
-  /** The server was closed. */
-  | "server shutting down";
-
-/** Events of an {@link EngineSocket}, as a listener-argument map. */
-export type EngineSocketEvents = {
-  /** A message from the client: text as a string, binary as a Buffer. */
-  message: [data: string | Buffer];
-  /** Any packet received (before it is acted on). */
-  packet: [packet: EnginePacket];
-  /** A packet was queued for sending (before it is buffered). */
-  packetCreate: [packet: EnginePacket];
-  /** The client showed it is alive (a pong, or a ping of its own). */
-  heartbeat: [];
-  /** The buffered packets are about to be handed to the transport. */
-  flush: [packets: EnginePacket[]];
-  /** Everything sent has been written and nothing is buffered. */
-  drain: [];
-  /** The transport failed; emitted only if someone listens (a `close` always follows). */
-  error: [err: Error];
-  /** The session is over. Emitted exactly once. */
-  close: [reason: CloseReason, description?: unknown];
-};
-
-/** Per-message send options. */
-export interface SendOptions {
-  /** Allow permessage-deflate for this message (if negotiated). Default true. */
-  compress?: boolean;
-}
-
-/** What a session needs from its server; passed by {@link EngineServer}. */
-export interface EngineSocketInit {
-  /** The session id (see {@link generateSessionId}). */
-  id: string;
-  /** The request that opened the session (the handshake or upgrade request). */
-  request: IncomingMessage;
-  /** The transport the session starts on. */
-  transport: Transport;
-  /** Heartbeat timings and the announced payload limit. */
-  opts: Pick<EngineOptions, "pingInterval" | "pingTimeout" | "maxHttpBufferSize">;
-  /** Transports the client may upgrade to from this one, announced in the open packet. */
-  upgrades: readonly TransportName[];
-}
-
-/**
- * Creates a session id: 20 URL-safe characters from 15 random bytes (120 bits).
- *
- * @returns e.g. `"Xq3Zb9-kT2_aaPlm0cBn"`.
- */
-export function generateSessionId(): string {
-  // 15 bytes → exactly 20 base64url characters, no padding.
-  return randomBytes(15).toString("base64url");
-}
+export type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions } from "./session-types.ts";
 
 // Frozen and shared: the per-packet options carry no state, so no allocation per send.
 const COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: true });
 const NO_COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: false });
+const NOOP: EnginePacket = Object.freeze({ type: "noop" });
 
 type Callback = () => void;
 
@@ -89,7 +29,8 @@ type Callback = () => void;
  *
  * Created by {@link EngineServer} (which emits it as `connection`). Sends are buffered and
  * flushed once per tick: many `send()` calls in one tick become one `transport.send()`, which
- * the websocket transport writes with a single syscall.
+ * the websocket transport writes with a single syscall and the polling transport as one payload.
+ * What waits for a transport that cannot write is bounded by `maxBufferedBytes`.
  *
  * @example
  * ```ts
@@ -114,15 +55,13 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   private currentTransport: Transport;
   private readonly pingInterval: number;
   private readonly pingTimeout: number;
-  /** Packets queued since the last flush. */
-  private writeBuffer: EnginePacket[] = [];
-  /** Callbacks of packets still in writeBuffer. */
-  private pendingCallbacks: Callback[] = [];
-  /** Callbacks of packets handed to the transport, run on its next `drain`. */
-  private inflightCallbacks: Callback[] = [];
+  private readonly maxBufferedBytes: number;
+  /** Packets queued since the last flush, and the callbacks of what was sent. */
+  private readonly outbox = new Outbox();
   private flushScheduled = false;
-  private pingIntervalTimer: NodeJS.Timeout | undefined = undefined;
-  private pingTimeoutTimer: NodeJS.Timeout | undefined = undefined;
+  private readonly heartbeat: Heartbeat;
+  /** The upgrade in progress, if any. */
+  private pendingUpgrade: TransportUpgrade | null = null;
 
   /**
    * Opens the session: sends the open packet and starts the heartbeat.
@@ -137,6 +76,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.remoteAddress = init.request.socket.remoteAddress ?? "";
     this.pingInterval = init.opts.pingInterval;
     this.pingTimeout = init.opts.pingTimeout;
+    this.heartbeat = new Heartbeat(
+      { sendPing: () => this.sendPacket("ping", undefined, true, undefined), onPingTimeout: () => this.onClose("ping timeout") },
+      this.pingInterval,
+      this.pingTimeout,
+    );
+    this.maxBufferedBytes = init.opts.maxBufferedBytes;
     // Bound once per session so attaching/detaching a transport (upgrade) can remove them.
     this.onTransportPacket = this.onTransportPacket.bind(this);
     this.onTransportError = this.onTransportError.bind(this);
@@ -147,7 +92,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.open(init.upgrades, init.opts.maxHttpBufferSize);
   }
 
-  /** The transport currently carrying the session (changes on upgrade, once polling exists). */
+  /** The transport currently carrying the session (changes on upgrade). */
   get transport(): Transport {
     return this.currentTransport;
   }
@@ -155,6 +100,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   /** True when the session is open and the transport would write a send right away. */
   get writable(): boolean {
     return this.readyState === "open" && this.currentTransport.writable;
+  }
+
+  /** True while a WebSocket is being probed for an upgrade of this (polling) session. */
+  get upgrading(): boolean {
+    return this.pendingUpgrade !== null;
   }
 
   /**
@@ -184,10 +134,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   /**
-   * Closes the session from the server side: what is buffered is flushed first (unless
-   * `discard`), then the transport is closed and `close` fires with `"forced close"`.
+   * Closes the session from the server side: what is buffered is delivered first (unless
+   * `discard`), then the client is told and `close` fires with `"forced close"`.
    *
-   * @param discard - drop buffered packets instead of flushing them. Default false.
+   * @param discard - drop buffered packets instead of delivering them. Default false.
    * @returns this
    */
   close(discard = false): this {
@@ -196,7 +146,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   /**
    * Closes the session because its server is shutting down (`close` reason
-   * `"server shutting down"`). Buffered packets are flushed first.
+   * `"server shutting down"`). Buffered packets are delivered first.
    *
    * @internal Called by {@link EngineServer.close}; use {@link EngineSocket.close} instead.
    */
@@ -204,18 +154,72 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     return this.closeWith("server shutting down", false);
   }
 
+  /**
+   * Starts a polling → WebSocket upgrade on `transport` (a WebSocket carrying this sid).
+   * Refused (the transport is closed) unless the session is open on polling with no upgrade
+   * already in progress.
+   *
+   * @internal Called by {@link EngineServer}.
+   * @param transport - the new transport.
+   * @param timeoutMs - upgradeTimeout.
+   * @returns whether the upgrade started.
+   */
+  maybeUpgrade(transport: Transport, timeoutMs: number): boolean {
+    if (this.readyState !== "open" || this.pendingUpgrade !== null || this.currentTransport.name !== "polling") {
+      transport.close();
+      return false;
+    }
+    const host: UpgradeHost = {
+      onUpgradeProbed: (upgrade) => this.onUpgradeProbed(upgrade),
+      onUpgradeComplete: (upgrade) => this.onUpgradeComplete(upgrade),
+      onUpgradeFailed: (upgrade) => {
+        if (this.pendingUpgrade === upgrade) this.pendingUpgrade = null;
+      },
+    };
+    this.pendingUpgrade = new TransportUpgrade(host, transport, timeoutMs);
+    return true;
+  }
+
+  private onUpgradeProbed(upgrade: TransportUpgrade): void {
+    this.emit("upgrading", upgrade.transport);
+    // [EIO4:upgrade] The client waits for its current poll to complete before sending `5`:
+    // release a held GET at once (a non-empty buffer goes out on the next flush anyway).
+    this.releasePoll();
+  }
+
+  private onUpgradeComplete(upgrade: TransportUpgrade): void {
+    this.pendingUpgrade = null;
+    if (this.readyState !== "open") {
+      upgrade.transport.close();
+      return;
+    }
+    const previous = this.currentTransport;
+    this.detachTransport(previous);
+    previous.discard();
+    this.currentTransport = upgrade.transport;
+    this.attachTransport(upgrade.transport);
+    // The client sends `5` only after its last poll completed: whatever polling wrote has
+    // arrived, so those send callbacks are due now, not at some later WebSocket drain.
+    this.outbox.runWritten();
+    this.emit("upgrade", upgrade.transport);
+    // [EIO4:upgrade] Packets buffered during the probe go out on the WebSocket, in order.
+    if (this.readyState === "open") this.flush();
+  }
+
+  /** During a probed upgrade a GET is never held: it is answered with what is buffered or a noop. */
+  private releasePoll(): void {
+    if (this.outbox.length === 0 && this.currentTransport.writable) this.currentTransport.send([NOOP]);
+  }
+
   private closeWith(reason: "forced close" | "server shutting down", discard: boolean): this {
     if (this.readyState !== "open" && this.readyState !== "opening") return this;
     this.readyState = "closing";
-    if (discard) {
-      this.writeBuffer = [];
-      this.pendingCallbacks = [];
-    } else if (this.writeBuffer.length > 0) {
-      // Forced past `writable`: the transport contract lets a closing session hand over its
-      // buffer while a previous write is pending, and close() goes out after it.
-      this.flush(true);
-    }
-    this.onClose(reason);
+    const final = this.outbox.take();
+    if (discard) final.length = 0;
+    else if (final.length > 0) this.emit("flush", final);
+    // Handed to the transport's close, which delivers them and then tells the client; over
+    // polling that may wait for the client's next GET.
+    this.onClose(reason, undefined, final);
     return this;
   }
 
@@ -234,15 +238,23 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       true,
       undefined,
     );
-    this.schedulePing();
+    // [EIO4:polling-handshake] Flushed now, alone: the handshake response of a polling session
+    // holds only the open packet, whatever a `connection` listener sends in the same tick.
+    this.flush();
+    this.heartbeat.start();
   }
 
   private sendPacket(type: EnginePacketType, data: string | Buffer | undefined, compress: boolean, cb: Callback | undefined): void {
     if (this.readyState === "closing" || this.readyState === "closed") return;
     const packet: EnginePacket = { type, data, options: compress ? COMPRESS : NO_COMPRESS };
     this.emit("packetCreate", packet);
-    this.writeBuffer.push(packet);
-    if (cb !== undefined) this.pendingCallbacks.push(cb);
+    this.outbox.push(packet, cb);
+    // Checked only while the transport cannot write: a burst into a writable transport is
+    // handed over at the end of this tick and is the kernel's to buffer, not ours.
+    if (this.outbox.bytes > this.maxBufferedBytes && !this.currentTransport.writable) {
+      this.overflow();
+      return;
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // One flush per tick, whatever the number of sends: this is what turns a burst of N
@@ -253,43 +265,39 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   private static flushOnTick(socket: EngineSocket): void {
     socket.flushScheduled = false;
-    socket.flush(false);
+    socket.flush();
   }
 
-  /** Hands the buffer to the transport; unless forced, waits for `drain` when it is busy. */
-  private flush(force: boolean): void {
-    if (this.readyState === "closed" || this.writeBuffer.length === 0) return;
-    if (!force && !this.currentTransport.writable) return; // onTransportDrain flushes later
-    const packets = this.writeBuffer;
-    this.writeBuffer = [];
-    if (this.pendingCallbacks.length > 0) {
-      if (this.inflightCallbacks.length === 0) {
-        this.inflightCallbacks = this.pendingCallbacks;
-      } else {
-        for (const cb of this.pendingCallbacks) this.inflightCallbacks.push(cb);
-      }
-      this.pendingCallbacks = [];
+  /** Hands the buffer to the transport, or leaves it for the transport's next `drain`. */
+  private flush(): void {
+    if (this.readyState !== "open" || this.outbox.length === 0) return;
+    if (!this.currentTransport.writable) {
+      if (this.outbox.bytes > this.maxBufferedBytes) this.overflow();
+      return; // onTransportDrain flushes later
     }
+    const packets = this.outbox.take();
     this.emit("flush", packets);
     this.currentTransport.send(packets);
   }
 
-  // [EIO4:heartbeat] The server pings every pingInterval; a ping not answered by a pong within
-  // pingTimeout ends the session. A pong re-arms the next ping, so exactly one ping is ever
-  // outstanding. Timers take the socket as an argument instead of capturing it in a closure.
-  private schedulePing(): void {
-    clearTimeout(this.pingIntervalTimer);
-    this.pingIntervalTimer = setTimeout(EngineSocket.onPingInterval, this.pingInterval, this);
+  /**
+   * [EIO4:buffer-bound] The write buffer went above maxBufferedBytes while the transport could
+   * not write: the session stops taking packets now and closes on the next tick. Deferred
+   * because a send may come from inside a broadcast loop, which a synchronous close (sockets
+   * leaving their rooms) would pull the rug from under.
+   */
+  private overflow(): void {
+    this.readyState = "closing";
+    this.outbox.clear();
+    process.nextTick(EngineSocket.closeOverflowed, this);
   }
 
-  private static onPingInterval(socket: EngineSocket): void {
-    socket.sendPacket("ping", undefined, true, undefined);
-    clearTimeout(socket.pingTimeoutTimer);
-    socket.pingTimeoutTimer = setTimeout(EngineSocket.onPingTimeout, socket.pingTimeout, socket);
-  }
-
-  private static onPingTimeout(socket: EngineSocket): void {
-    socket.onClose("ping timeout");
+  private static closeOverflowed(socket: EngineSocket): void {
+    const err = new TransportFailure(
+      "ROOMCAST_ERR_BUFFER_FULL",
+      `more than maxBufferedBytes (${socket.maxBufferedBytes}) queued while the ${socket.currentTransport.name} transport could not write`,
+    );
+    socket.onClose("transport error", err);
   }
 
   private attachTransport(transport: Transport): void {
@@ -313,19 +321,17 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     if (this.readyState !== "open") return;
     switch (packet.type) {
       case "message":
-        // [EIO4:message] `4<text>` is a text message; a binary frame arrives as a Buffer.
+        // [EIO4:message] `4<text>` is a text message; binary arrives as a Buffer.
         this.emit("message", packet.data ?? "");
         break;
       case "pong":
         // [EIO4:heartbeat]
-        clearTimeout(this.pingTimeoutTimer);
-        this.pingTimeoutTimer = undefined;
-        this.schedulePing();
+        this.heartbeat.start();
         this.emit("heartbeat");
         break;
       case "ping":
         // [EIO4:heartbeat] Clients do not ping an established session, but answering with the
-        // same payload is harmless and is what the upgrade probe (`2probe` → `3probe`) expects.
+        // same payload is harmless (the upgrade probe itself is answered by TransportUpgrade).
         this.sendPacket("pong", packet.data, true, undefined);
         this.emit("heartbeat");
         break;
@@ -340,8 +346,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         break;
       case "upgrade":
       case "noop":
-        // Ignored on purpose: both belong to the upgrade dance (added with polling), and a late
-        // or duplicated one from a client finishing an upgrade must not kill the session.
+        // Ignored on purpose: both belong to the upgrade dance, and a late or duplicated one
+        // from a client finishing an upgrade must not kill the session.
         break;
     }
   }
@@ -358,32 +364,27 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   private onTransportDrain(): void {
     if (this.readyState === "closed") return;
-    if (this.inflightCallbacks.length > 0) {
-      const callbacks = this.inflightCallbacks;
-      this.inflightCallbacks = [];
-      for (const cb of callbacks) cb();
-    }
+    this.outbox.runWritten();
     // A callback may have closed the session.
     if (this.readyState !== "open") return;
-    if (this.writeBuffer.length > 0) this.flush(false);
+    if (this.outbox.length > 0) this.flush();
+    else if (this.pendingUpgrade?.probed === true) this.releasePoll();
     else this.emit("drain");
   }
 
   /** The single exit: clears timers and buffers, closes the transport, emits `close` once. */
-  private onClose(reason: CloseReason, description?: unknown): void {
+  private onClose(reason: CloseReason, description?: unknown, final?: readonly EnginePacket[]): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
-    clearTimeout(this.pingIntervalTimer);
-    clearTimeout(this.pingTimeoutTimer);
-    this.pingIntervalTimer = undefined;
-    this.pingTimeoutTimer = undefined;
-    this.writeBuffer = [];
-    this.pendingCallbacks = [];
-    this.inflightCallbacks = [];
+    this.heartbeat.stop();
+    this.outbox.clear();
+    const upgrade = this.pendingUpgrade;
+    this.pendingUpgrade = null;
+    upgrade?.cancel();
     const transport = this.currentTransport;
     this.detachTransport(transport);
     // Idempotent; for "transport close"/"transport error" the connection is already going.
-    transport.close();
+    transport.close(final);
     this.emit("close", reason, description);
   }
 }

@@ -87,16 +87,65 @@ function destroyOnError(this: Duplex): void {
 }
 
 /**
- * Answers a plain HTTP request with an Engine.IO error.
+ * Answers a plain HTTP request with an Engine.IO error. Headers set earlier with `setHeader`
+ * (CORS) are kept.
  *
  * @param res - the response of the request.
  * @param code - the Engine.IO error code.
+ * @param status - the HTTP status; default {@link httpStatusFor} the code (413 is used for a
+ *   POST above maxHttpBufferSize).
+ * @param closeConnection - add `Connection: close` (the rest of an oversized body is not read).
  */
-export function abortRequest(res: ServerResponse, code: EngineErrorCode): void {
+export function abortRequest(res: ServerResponse, code: EngineErrorCode, status: number = httpStatusFor(code), closeConnection = false): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   const body = errorBody(code);
-  res.writeHead(httpStatusFor(code), {
+  res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(body),
+    ...(closeConnection ? { Connection: "close" } : {}),
   });
   res.end(body);
+}
+
+/** Why a transport failed: the `description` of a session's "transport error" close. */
+export type TransportFailureCode =
+  /** A second GET arrived while one was pending. [EIO4:polling-overlap] */
+  | "ROOMCAST_ERR_POLL_OVERLAP"
+  /** A second POST arrived while one was being read. */
+  | "ROOMCAST_ERR_POST_OVERLAP"
+  /** A POST body above maxHttpBufferSize. [EIO4:max-payload] */
+  | "ROOMCAST_ERR_PAYLOAD_TOO_LARGE"
+  /** A POST with a binary content type; Engine.IO v4 polling payloads are text. */
+  | "ROOMCAST_ERR_BINARY_PAYLOAD"
+  /** A pending GET or a POST being read lost its connection. */
+  | "ROOMCAST_ERR_REQUEST_ABORTED"
+  /** The session's write buffer went above maxBufferedBytes. */
+  | "ROOMCAST_ERR_BUFFER_FULL";
+
+/**
+ * A coded transport failure, given as the description of a "transport error" close.
+ *
+ * @example
+ * ```ts
+ * socket.on("close", (reason, description) => {
+ *   if (description instanceof TransportFailure) console.log(description.code);
+ * });
+ * ```
+ */
+export class TransportFailure extends Error {
+  /** What went wrong, as a stable code. */
+  readonly code: TransportFailureCode;
+
+  /**
+   * @param code - the failure code.
+   * @param message - a sentence for logs.
+   */
+  constructor(code: TransportFailureCode, message: string) {
+    super(message);
+    this.name = "TransportFailure";
+    this.code = code;
+  }
 }

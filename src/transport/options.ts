@@ -4,10 +4,24 @@
  * Validation happens once, here, so that the session and transport code can trust every value
  * (a `NaN` ping interval would otherwise turn into a timer that fires in a tight loop).
  */
+import type { IncomingMessage } from "node:http";
 import type { PerMessageDeflateOptions } from "ws";
+import { compileCookie } from "./cookie.ts";
+import type { CookieOptions } from "./cookie.ts";
+import { CorsPolicy } from "./cors.ts";
+import type { CorsOptions } from "./cors.ts";
+import { compressionThreshold } from "./http-compression.ts";
+import type { HttpCompressionOptions } from "./http-compression.ts";
 
-/** The two Engine.IO transports. Only `"websocket"` is implemented for now. */
+/** The two Engine.IO transports. */
 export type TransportName = "polling" | "websocket";
+
+/**
+ * Decides whether a handshake may open a session: call `callback(null, true)` to accept,
+ * `callback(reason, false)` to refuse (the client gets 403 `{"code":4,"message":"Forbidden"}`;
+ * `reason` only goes to the `connection_error` event).
+ */
+export type AllowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void;
 
 /** Options of an {@link EngineServer}. Every field has a default, see {@link ENGINE_DEFAULTS}. */
 export interface EngineOptions {
@@ -22,15 +36,41 @@ export interface EngineOptions {
   pingTimeout: number;
   /**
    * Largest message (in bytes) a client may send; announced as `maxPayload` in the open packet and
-   * enforced on WebSocket frames (a bigger message closes the connection). Default 1e6. [EIO4:max-payload]
+   * enforced on WebSocket frames (a bigger message closes the connection) and on polling POST
+   * bodies (a bigger body gets 413 and closes the session). Default 1e6. [EIO4:max-payload]
    */
   maxHttpBufferSize: number;
-  /** Transports a client may use. Default `["polling", "websocket"]`; only websocket is implemented now. */
+  /**
+   * Transports a client may use. Default `["polling", "websocket"]`. A request for a transport
+   * not listed is refused with 400 `{"code":0}`; without `"websocket"` no upgrade is offered.
+   */
   transports: TransportName[];
-  /** Whether a polling session may upgrade to websocket. Default true. (Used once polling exists.) */
+  /** Whether a polling session may upgrade to websocket. Default true. [EIO4:upgrade] */
   allowUpgrades: boolean;
-  /** Milliseconds an upgrade may take before it is cancelled. Default 10000. (Used once polling exists.) */
+  /**
+   * Milliseconds between the upgrade WebSocket opening and the client's `5`; past it the
+   * WebSocket is closed and the session stays on polling. Default 10000. [EIO4:upgrade]
+   */
   upgradeTimeout: number;
+  /**
+   * Bytes a session may hold queued while its transport cannot write (polling: no GET pending;
+   * websocket: the previous write not yet taken by the kernel). Above it the session closes
+   * with "transport error" (an Error with code `ROOMCAST_ERR_BUFFER_FULL` as description).
+   * Text counts its UTF-16 length, binary its byte length. Default 4 MiB. socket.io's buffer is
+   * unbounded (socketio/engine.io#420): a client that stops reading grows it forever.
+   */
+  maxBufferedBytes: number;
+  /** CORS for polling requests (see {@link CorsOptions}). Default false: no CORS headers. */
+  cors: CorsOptions | false;
+  /** Decides whether a handshake (polling or websocket) may open a session. Default null (all may). */
+  allowRequest: AllowRequest | null;
+  /** `Set-Cookie: io=<sid>` on the handshake response: true, false (default) or {@link CookieOptions}. */
+  cookie: boolean | CookieOptions;
+  /**
+   * gzip/deflate of polling responses of at least `threshold` bytes (default 1024) when the
+   * client accepts it. Default true; false turns it off.
+   */
+  httpCompression: boolean | HttpCompressionOptions;
   /**
    * WebSocket permessage-deflate: `false` (default), `true`, or `ws` options. Compression costs
    * memory per connection and defeats the one-write-per-tick batching, hence off by default.
@@ -49,6 +89,11 @@ export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze<EngineOpti
   transports: ["polling", "websocket"],
   allowUpgrades: true,
   upgradeTimeout: 10_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  cors: false,
+  allowRequest: null,
+  cookie: false,
+  httpCompression: true,
   perMessageDeflate: false,
   addTrailingSlash: true,
 });
@@ -78,7 +123,8 @@ function checkBoolean(name: string, value: boolean): boolean {
  * @param partial - options given by the user; `undefined` fields take their default.
  * @returns a complete, fresh {@link EngineOptions} object (the input is not mutated).
  * @throws TypeError when a value is nonsense (non-integer or non-positive timer, non-positive
- *   payload size, unknown transport, path not starting with "/").
+ *   payload size or buffer bound, unknown transport, path not starting with "/", a CORS or
+ *   cookie setting that could not be a header, a negative compression threshold).
  * @example
  * ```ts
  * const opts = resolveEngineOptions({ pingInterval: 10_000 });
@@ -111,6 +157,22 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
     throw new TypeError("EngineOptions.perMessageDeflate must be a boolean or an options object");
   }
 
+  const maxBufferedBytes = partial.maxBufferedBytes ?? ENGINE_DEFAULTS.maxBufferedBytes;
+  if (typeof maxBufferedBytes !== "number" || !Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes <= 0) {
+    throw new TypeError(`EngineOptions.maxBufferedBytes must be a positive integer (bytes), got ${String(maxBufferedBytes)}`);
+  }
+  const allowRequest = partial.allowRequest ?? ENGINE_DEFAULTS.allowRequest;
+  if (allowRequest !== null && typeof allowRequest !== "function") {
+    throw new TypeError("EngineOptions.allowRequest must be a function");
+  }
+  const cors = partial.cors ?? ENGINE_DEFAULTS.cors;
+  const cookie = partial.cookie ?? ENGINE_DEFAULTS.cookie;
+  const httpCompression = partial.httpCompression ?? ENGINE_DEFAULTS.httpCompression;
+  // Compiled here only to validate (they throw TypeError); the server compiles its own copies.
+  if (cors !== false) new CorsPolicy(cors);
+  compileCookie(cookie);
+  compressionThreshold(httpCompression);
+
   return {
     path,
     pingInterval: checkTimer("pingInterval", partial.pingInterval ?? ENGINE_DEFAULTS.pingInterval),
@@ -120,6 +182,11 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
     transports: [...new Set(transports)],
     allowUpgrades: checkBoolean("allowUpgrades", partial.allowUpgrades ?? ENGINE_DEFAULTS.allowUpgrades),
     upgradeTimeout: checkTimer("upgradeTimeout", partial.upgradeTimeout ?? ENGINE_DEFAULTS.upgradeTimeout),
+    maxBufferedBytes,
+    cors,
+    allowRequest,
+    cookie,
+    httpCompression,
     perMessageDeflate,
     addTrailingSlash: checkBoolean("addTrailingSlash", partial.addTrailingSlash ?? ENGINE_DEFAULTS.addTrailingSlash),
   };

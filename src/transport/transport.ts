@@ -7,6 +7,7 @@
  * knowing the other's internals.
  */
 import type { EventEmitter } from "node:events";
+import type { Packet as ParserPacket } from "engine.io-parser";
 import type { TransportName } from "./options.ts";
 
 export type { TransportName } from "./options.ts";
@@ -38,14 +39,18 @@ export type TransportEvents = {
 };
 
 /**
- * What both transports (websocket now, polling later) implement.
+ * What both transports (websocket and HTTP long-polling) implement.
  *
  * Contract:
- * - `send(packets)` writes the packets in order. Callers send only while `writable` is true,
- *   except when closing: then a send while not writable must be accepted and queued, so that a
- *   server-initiated close can flush what is buffered without waiting.
- * - `drain` fires once everything previously sent has been written.
- * - `close()` is idempotent and closes after what was already sent.
+ * - `send(packets)` writes the packets in order. Callers send only while `writable` is true.
+ * - `drain` fires whenever `writable` may have become true again or sent packets have been
+ *   written (their send callbacks are due). Over WebSocket that is when every pending frame has
+ *   been written; over polling, when a response has been written and when a new GET arrives.
+ * - `close(final)` is idempotent and closes after what was already sent. With `final` (a
+ *   server-initiated close) the transport first delivers those packets and then tells the client
+ *   the session is over, even if, over polling, that has to wait (a bounded time) for the next GET.
+ * - `discard()` ends a transport that an upgrade replaced: a request still waiting is released
+ *   with a noop and nothing else is sent.
  * - `error` is always followed (now or later) by `close`.
  */
 export interface Transport extends EventEmitter<TransportEvents> {
@@ -55,6 +60,23 @@ export interface Transport extends EventEmitter<TransportEvents> {
   readonly writable: boolean;
   /** Encodes and writes packets, in order. */
   send(packets: readonly EnginePacket[]): void;
-  /** Closes the underlying connection after what was already sent. Idempotent. */
-  close(): void;
+  /**
+   * Closes after what was already sent; `final` packets (a server-initiated close) are delivered
+   * first and followed by the close signal. Idempotent.
+   */
+  close(final?: readonly EnginePacket[]): void;
+  /** Ends a transport the session upgraded away from; see the contract above. Idempotent. */
+  discard(): void;
+}
+
+/**
+ * Narrows engine.io-parser's untyped packet to ours: data is only ever a string or a Buffer here
+ * (binary is decoded as a Node Buffer).
+ *
+ * @param packet - a packet from `decodePacket` / `decodePayload`.
+ */
+export function fromParser(packet: ParserPacket): EnginePacket {
+  const data: unknown = packet.data;
+  if (typeof data === "string" || Buffer.isBuffer(data)) return { type: packet.type, data };
+  return { type: packet.type };
 }

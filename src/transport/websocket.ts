@@ -8,9 +8,9 @@
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { decodePacket, encodePacket } from "engine.io-parser";
-import type { Packet as ParserPacket } from "engine.io-parser";
 import { WebSocket } from "ws";
 import type { RawData } from "ws";
+import { fromParser } from "./transport.ts";
 import type { EnginePacket, Transport, TransportEvents } from "./transport.ts";
 
 // ws merges its own defaults into the options of every send(); four frozen objects cover every
@@ -25,13 +25,6 @@ function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
-}
-
-/** Narrows engine.io-parser's untyped packet to ours: data is only ever a string or a Buffer here. */
-function fromParser(packet: ParserPacket): EnginePacket {
-  const data: unknown = packet.data;
-  if (typeof data === "string" || Buffer.isBuffer(data)) return { type: packet.type, data };
-  return { type: packet.type };
 }
 
 /**
@@ -112,11 +105,22 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
     }
   }
 
-  /** Closes the WebSocket (close frame after what was already sent). Idempotent. */
-  close(): void {
+  /**
+   * Closes the WebSocket: `final` packets are written first, then the close frame (which is
+   * itself the close signal over WebSocket). Idempotent.
+   *
+   * @param final - last packets of a server-initiated close.
+   */
+  close(final?: readonly EnginePacket[]): void {
     if (this.closed) return;
+    if (final !== undefined && final.length > 0 && this.ws.readyState === WebSocket.OPEN) this.send(final);
     // ws ignores a second close() while closing, so no flag of our own is needed beyond `closed`.
     this.ws.close();
+  }
+
+  /** A WebSocket session never upgrades further, so discarding it is closing it. */
+  discard(): void {
+    this.close();
   }
 
   private writeEncoded(encoded: unknown): void {

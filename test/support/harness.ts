@@ -20,7 +20,10 @@ export type { ClientSocket };
 export type ServerOpts = NonNullable<ConstructorParameters<typeof Server>[1]>;
 export type ClientOpts = Partial<ManagerOptions & SocketOptions>;
 
-/** Options every official client of this suite uses (long-polling comes in a later issue). */
+/**
+ * Options every official client of this suite uses: WebSocket only, so the Socket.IO-level
+ * behaviour is tested without the polling phase (test/polling covers polling and the upgrade).
+ */
 export const CLIENT_DEFAULTS = {
   transports: ["websocket"],
   forceNew: true,

@@ -4,9 +4,15 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { EngineServer } from "../../src/transport/index.ts";
 import type { ConnectionError } from "../../src/transport/index.ts";
+import type { EngineSocket } from "../../src/transport/index.ts";
 import { cleanup, connect, httpGet, rawUpgrade, startServer, TestClient } from "./helpers.ts";
+import type { Fixture } from "./helpers.ts";
 
 afterEach(cleanup);
+
+function echo(fx: Fixture): void {
+  fx.engine.on("connection", (socket: EngineSocket) => socket.on("message", (data) => socket.send(data)));
+}
 
 describe("EngineServer handshake", () => {
   it("[EIO4:handshake] sends the open packet with the exact JSON", async () => {
@@ -111,13 +117,16 @@ describe("EngineServer refusals", () => {
     expect(fx.engine.clientsCount).toBe(0);
   });
 
-  it("refuses a sid of an existing websocket session with code 3", async () => {
+  it("[EIO4:upgrade] accepts, then closes, a WebSocket carrying the sid of a websocket session", async () => {
     const fx = await startServer();
-    const { socket } = await connect(fx);
-    const res = await rawUpgrade(fx.port, `/engine.io/?EIO=4&transport=websocket&sid=${socket.id}`);
-    expect(res.status).toBe(400);
-    expect(res.body).toBe('{"code":3,"message":"Bad request"}');
+    echo(fx);
+    const { client, socket } = await connect(fx);
+    const second = new TestClient(fx.wsUrl(`EIO=4&transport=websocket&sid=${socket.id}`));
+    await once(second.ws, "open");
+    await second.closed;
     expect(socket.readyState).toBe("open");
+    client.send("4still here");
+    expect(await client.nextText()).toBe("4still here");
   });
 
   it("refuses a non-GET handshake with code 2", async () => {
@@ -159,8 +168,8 @@ describe("EngineServer HTTP routing", () => {
     res.end(`user:${req.url ?? ""}`);
   };
 
-  it("answers requests on its path with code 0 while polling is not implemented", async () => {
-    const fx = await startServer({}, userHandler);
+  it("answers polling requests with code 0 when polling is not among the transports", async () => {
+    const fx = await startServer({ transports: ["websocket"] }, userHandler);
     const res = await httpGet(fx.port, "/engine.io/?EIO=4&transport=polling");
     expect(res.status).toBe(400);
     expect(res.headers["content-type"]).toBe("application/json");

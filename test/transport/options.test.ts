@@ -12,6 +12,11 @@ describe("resolveEngineOptions", () => {
       transports: ["polling", "websocket"],
       allowUpgrades: true,
       upgradeTimeout: 10000,
+      maxBufferedBytes: 4 * 1024 * 1024,
+      cors: false,
+      allowRequest: null,
+      cookie: false,
+      httpCompression: true,
       perMessageDeflate: false,
       addTrailingSlash: true,
     });
@@ -43,6 +48,11 @@ describe("resolveEngineOptions", () => {
     ["NaN maxHttpBufferSize", { maxHttpBufferSize: Number.NaN }],
     ["empty transports", { transports: [] }],
     ["path without leading slash", { path: "engine.io" }],
+    ["zero maxBufferedBytes", { maxBufferedBytes: 0 }],
+    ["fractional maxBufferedBytes", { maxBufferedBytes: 1.5 }],
+    ["a CORS maxAge below zero", { cors: { maxAge: -1 } }],
+    ["a cookie name with a space", { cookie: { name: "a b" } }],
+    ["a negative compression threshold", { httpCompression: { threshold: -1 } }],
   ])("throws TypeError on %s", (_name, partial) => {
     expect(() => resolveEngineOptions(partial)).toThrow(TypeError);
     expect(() => new EngineServer(partial)).toThrow(TypeError);
@@ -55,6 +65,10 @@ describe("resolveEngineOptions", () => {
       { transports: ["carrier-pigeon"] },
       { perMessageDeflate: "yes" },
       { maxHttpBufferSize: "1e6" },
+      { allowRequest: "yes" },
+      { cors: "*" },
+      { cookie: "io" },
+      { httpCompression: 1024 },
     ];
     for (const partial of bad) {
       expect(() => resolveEngineOptions(partial as Partial<EngineOptions>)).toThrow(TypeError);

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: the micro benchmark, the end-to-end fan-out benchmark and the memory
+ * benchmark, one after the other, each in its own process; then a summary of every issue-4
+ * ratio against its target, bench/results/bench-<timestamp>.json and bench-latest.json, and
+ * an SVG chart bench-latest.svg (fan-out CPU, ramp CPU, memory, micro).
+ *
+ * Run: `node --import tsx bench/bench.ts [--quick] [--only micro,fanout,memory] [--out dir] [-- fanout flags]`.
+ * Exits non-zero if any part fails (a failed delivery check included).
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { renderChart, type ChartPanel } from "./chart.ts";
+import type { FanoutResult } from "./fanout/run.ts";
+import { chartPanels } from "./fanout/report.ts";
+import type { MemoryResult } from "./memory.ts";
+import type { MicroResult } from "./micro.ts";
+import { REPO_ROOT, RESULTS_DIR, machineInfo, writeResult } from "./results.ts";
+import { fmt, table } from "./stats.ts";
+
+const PARTS = ["micro", "fanout", "memory"] as const;
+type Part = (typeof PARTS)[number];
+const SCRIPT: Record<Part, string> = { micro: "bench/micro.ts", fanout: "bench/fanout/run.ts", memory: "bench/memory.ts" };
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string", default: PARTS.join(",") },
+    out: { type: "string", default: RESULTS_DIR },
+  },
+});
+const out = values.out ?? RESULTS_DIR;
+const parts = PARTS.filter((p) => (values.only ?? "").split(",").includes(p));
+
+function runPart(part: Part): Promise<number> {
+  const args = ["--import", "tsx", SCRIPT[part], "--out", out, ...(values.quick ? ["--quick"] : [])];
+  if (part === "fanout") args.push(...positionals);
+  console.log(`\n=== ${part}: node ${args.join(" ")}`);
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: "inherit" });
+  const kill = (): void => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", kill);
+  return new Promise((done) => {
+    child.once("exit", (code) => {
+      process.off("exit", kill);
+      done(code ?? 1);
+    });
+  });
+}
+
+function readLatest<T>(name: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(join(out, `${name}-latest.json`), "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON turns NaN into null: read numbers back as NaN. */
+function num(v: unknown): number {
+  return typeof v === "number" ? v : Number.NaN;
+}
+
+const machine = machineInfo();
+const codes: Partial<Record<Part, number>> = {};
+for (const part of parts) codes[part] = await runPart(part);
+
+const micro = parts.includes("micro") ? readLatest<MicroResult>("micro") : undefined;
+const fanout = parts.includes("fanout") ? readLatest<FanoutResult>("fanout") : undefined;
+const memory = parts.includes("memory") ? readLatest<MemoryResult>("memory") : undefined;
+
+const rows: string[][] = [["issue 4 target (roomcast / socket.io)", "ratio", "target", ""]];
+const verdict = (r: number, t: number): string => (Number.isFinite(r) ? (r <= t ? "meets" : "misses") : "—");
+for (const s of fanout?.summary ?? []) {
+  const what = s.unit === "conn" ? "CPU per connection" : "CPU per delivered message";
+  rows.push([`fan-out ${s.scenario} ${s.title}: ${what}`, fmt(num(s.cpuRatio)), `≤${s.target}`, verdict(num(s.cpuRatio), s.target)]);
+}
+if (memory) {
+  rows.push(["memory: RSS growth per 1000 connections", fmt(num(memory.rssRatio)), `≤${memory.target}`, verdict(num(memory.rssRatio), memory.target)]);
+}
+for (const c of micro?.cases ?? []) {
+  rows.push([`micro ${c.case}: ns per recipient`, fmt(num(c.ratio)), `≤${c.target}`, verdict(num(c.ratio), c.target)]);
+}
+const failed = Object.entries(codes).filter(([, code]) => code !== 0).map(([part]) => part);
+const checks = fanout ? (fanout.allPassed ? "every delivery check passed" : "A DELIVERY CHECK FAILED") : "fan-out not run";
+console.log(`\n=== summary (medians; the server hot path is not optimised yet unless stated)\n${table(rows)}\n${checks}`);
+
+const panels: ChartPanel[] = [];
+if (fanout) {
+  const fixed = fanout.summary.map((s) => ({ ...s, impls: s.impls.map((i) => ({ ...i, cpuPerUnitUs: num(i.cpuPerUnitUs) })) }));
+  panels.push(...chartPanels(fixed));
+}
+if (memory) {
+  const pick = (impl: string): number => num(memory.summary.find((s) => s.impl === impl)?.rssPer1000MB);
+  panels.push({
+    title: "Server RSS growth per 1000 idle connections",
+    unit: "MB",
+    groups: [{ label: "RSS / 1000 conns", roomcast: pick("roomcast"), socketio: pick("socketio"), target: memory.target }],
+  });
+}
+if (micro) {
+  panels.push({
+    title: "Micro: recipient resolution + encoding",
+    unit: "ns / recipient",
+    groups: micro.cases.map((c) => ({ label: c.case, roomcast: num(c.roomcast.nsPerRecipient), socketio: num(c.socketio.nsPerRecipient), target: c.target })),
+  });
+}
+const subtitle = `${values.quick ? "QUICK mode (not representative) · " : ""}${machine.cores}× ${machine.cpu} · node ${machine.node} · load ${machine.loadAvg1m} at start · medians`;
+const written = [
+  ...writeResult(out, "bench", "json", `${JSON.stringify({ kind: "bench", date: new Date().toISOString(), machine, quick: values.quick, exitCodes: codes, micro, fanout, memory }, null, 2)}\n`),
+  ...writeResult(out, "bench", "svg", renderChart("roomcast vs socket.io", panels, subtitle)),
+];
+console.log(`wrote ${written.join(", ")}`);
+if (failed.length > 0) console.log(`FAILED: ${failed.join(", ")}`);
+process.exitCode = failed.length > 0 ? 1 : 0;

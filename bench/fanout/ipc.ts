@@ -1,0 +1,110 @@
+/**
+ * The IPC vocabulary between the orchestrator and its two children (server and load
+ * generator), plus process snapshots (CPU, memory, clock) taken on either side.
+ */
+import type { BroadcastKind, ScenarioId } from "./scenarios.ts";
+
+/** Which server implementation a server process runs. */
+export type Impl = "roomcast" | "socketio";
+
+/** Both implementations, in their default order. */
+export const IMPLS: readonly Impl[] = ["roomcast", "socketio"];
+
+/** Display names. */
+export const IMPL_LABEL: Readonly<Record<Impl, string>> = { roomcast: "roomcast", socketio: "socket.io" };
+
+/** A process's resource counters at one instant; `t` is epoch milliseconds with sub-ms precision. */
+export interface Snapshot {
+  t: number;
+  /** process.cpuUsage().user, µs (all threads of the process, GC helpers included). */
+  user: number;
+  /** process.cpuUsage().system, µs. */
+  system: number;
+  rss: number;
+  heapUsed: number;
+}
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across local processes. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Takes a {@link Snapshot} of this process. */
+export function snapshot(): Snapshot {
+  const cpu = process.cpuUsage();
+  const mem = process.memoryUsage();
+  return { t: epochMs(), user: cpu.user, system: cpu.system, rss: mem.rss, heapUsed: mem.heapUsed };
+}
+
+/** CPU microseconds (user + system) spent between two snapshots. */
+export function cpuBetween(a: Snapshot, b: Snapshot): number {
+  return b.user - a.user + (b.system - a.system);
+}
+
+/** Latency percentiles in milliseconds, from a sample. */
+export interface LatencySummary {
+  p50: number;
+  p99: number;
+  samples: number;
+}
+
+/** Commands the orchestrator sends to a server process. */
+export type ServerCommand =
+  /** Run `count` broadcasts with seqs from `from`, `burst` per event-loop turn. */
+  | { cmd: "broadcast"; kind: BroadcastKind; from: number; count: number; burst: number; gc: boolean }
+  /** Reply with a snapshot, after a GC if asked and once exactly `sockets` are connected if given. */
+  | { cmd: "snap"; gc: boolean; sockets?: number }
+  /** `io.emit("end")`: the ordering barrier after the last broadcast. */
+  | { cmd: "end" }
+  | { cmd: "exit" };
+
+/** What a server process sends back. */
+export type ServerReply =
+  | { type: "ready"; port: number; impl: Impl }
+  | { type: "started"; snap: Snapshot }
+  | { type: "sent"; snap: Snapshot }
+  | { type: "snap"; snap: Snapshot; sockets: number }
+  | { type: "ended" }
+  | { type: "error"; message: string };
+
+/** Commands the orchestrator sends to the load generator. */
+export type LoadCommand =
+  /** Connect the clients of `scenario` (or `idle` clients that only connect to "/"). */
+  | { cmd: "connect"; port: number; scenario: ScenarioId | "idle"; n: number; ramp: number; concurrency: number }
+  /** Expect every recipient to reach seq `upTo - 1`; sample latencies of seqs ≥ `measureFrom`. */
+  | { cmd: "expect"; upTo: number; measureFrom: number; samples: number }
+  /** Expect exactly one `end` on every client, then verify the delivery counts. */
+  | { cmd: "expectEnd" }
+  | { cmd: "status" }
+  | { cmd: "closeAll" }
+  | { cmd: "exit" };
+
+/** The delivery check's outcome. */
+export interface Verdict {
+  ok: boolean;
+  clients: number;
+  recipients: number;
+  /** `m` frames received in total, by everyone. */
+  delivered: number;
+  errorCount: number;
+  /** The first errors, for the report. */
+  errors: string[];
+}
+
+/** What the load generator sends back. */
+export type LoadReply =
+  | { type: "ready" }
+  | {
+      type: "connected";
+      clients: number;
+      recipients: number;
+      start: Snapshot;
+      end: Snapshot;
+      latency: LatencySummary;
+    }
+  | { type: "expecting"; snap: Snapshot }
+  | { type: "reached"; lastRecvAt: number; snap: Snapshot; latency: LatencySummary }
+  | { type: "verified"; verdict: Verdict }
+  | { type: "status"; pending: number; errors: string[] }
+  | { type: "closed" }
+  | { type: "error"; message: string };

@@ -1,0 +1,174 @@
+/**
+ * The benchmark server, in its own process: roomcast or socket.io (`--impl`), driven through
+ * the API they share. It takes commands over IPC from the orchestrator and answers with
+ * snapshots of its own CPU and memory, so the orchestrator can charge each phase exactly.
+ *
+ * Clients join rooms with `42<id>["join", rooms, role]` and get an empty ack; role "sender"
+ * marks the socket scenario (c) broadcasts from.
+ *
+ * Broadcast method: the server runs `count` broadcasts of `["m", seq, stampMs, "hello"]`,
+ * `burst` of them synchronously per event-loop turn, then awaits `setImmediate` so the event
+ * loop can flush sockets and read input between bursts (a server under load, not one
+ * synchronous loop). It does not wait for clients: it sends as fast as it can.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setImmediate as turn } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { epochMs, snapshot, type Impl, type ServerCommand, type ServerReply } from "./ipc.ts";
+import type { BroadcastKind } from "./scenarios.ts";
+
+/** The broadcast-operator slice both servers share. */
+interface BenchOperator {
+  to(room: string): BenchOperator;
+  except(room: string): BenchOperator;
+  emit(ev: string, ...args: unknown[]): boolean;
+}
+
+/** The server-side socket slice both servers share. */
+interface BenchSocket {
+  readonly id: string;
+  join(rooms: string[]): Promise<void> | void;
+  on(ev: string, listener: (...args: unknown[]) => void): unknown;
+  to(room: string): BenchOperator;
+}
+
+/** The server slice both servers share. */
+interface BenchIo {
+  on(ev: "connection", listener: (socket: BenchSocket) => void): unknown;
+  to(room: string): BenchOperator;
+  except(room: string): BenchOperator;
+  emit(ev: string, ...args: unknown[]): boolean;
+  close(): unknown;
+}
+
+const { values } = parseArgs({
+  options: { impl: { type: "string", default: "roomcast" }, fault: { type: "string", default: "" } },
+});
+const impl: Impl = values.impl === "socketio" ? "socketio" : "roomcast";
+/** Test-only fault injection, to prove the delivery check fails: "sender-echo" uses io.to in (c). */
+const fault = values.fault ?? "";
+
+function reply(msg: ServerReply): void {
+  process.send?.(msg);
+}
+
+const http = createServer((_req, res) => {
+  res.writeHead(404).end();
+});
+
+async function createIo(): Promise<BenchIo> {
+  if (impl === "roomcast") {
+    const { Server } = await import("../../src/index.ts");
+    return new Server(http);
+  }
+  const { Server } = await import("socket.io");
+  return new Server(http);
+}
+
+const io = await createIo();
+let sender: BenchSocket | undefined;
+let connected = 0;
+let socketWaiter: { count: number; done: () => void } | undefined;
+
+function checkSocketWaiter(): void {
+  if (socketWaiter !== undefined && connected === socketWaiter.count) {
+    const w = socketWaiter;
+    socketWaiter = undefined;
+    w.done();
+  }
+}
+
+io.on("connection", (socket) => {
+  connected++;
+  checkSocketWaiter();
+  socket.on("disconnect", () => {
+    connected--;
+    if (sender === socket) sender = undefined;
+    checkSocketWaiter();
+  });
+  socket.on("join", (rooms: unknown, role: unknown, ack: unknown) => {
+    if (!Array.isArray(rooms) || !rooms.every((r): r is string => typeof r === "string")) return;
+    if (role === "sender") sender = socket;
+    void Promise.resolve(socket.join(rooms)).then(() => {
+      if (typeof ack === "function") ack();
+    });
+  });
+});
+
+function broadcastOne(kind: BroadcastKind, seq: number): void {
+  switch (kind) {
+    case "room":
+      io.to("r0").emit("m", seq, epochMs(), "hello");
+      return;
+    case "union":
+      io.to("r0").to("r1").to("r2").emit("m", seq, epochMs(), "hello");
+      return;
+    case "sender":
+      if (sender === undefined) throw new Error("scenario c: no sender socket has joined");
+      if (fault === "sender-echo") io.to("r0").emit("m", seq, epochMs(), "hello");
+      else sender.to("r0").emit("m", seq, epochMs(), "hello");
+      return;
+    case "except":
+      io.except("x").emit("m", seq, epochMs(), "hello");
+      return;
+  }
+}
+
+async function runBroadcasts(kind: BroadcastKind, from: number, count: number, burst: number): Promise<void> {
+  const end = from + count;
+  let seq = from;
+  while (seq < end) {
+    const stop = Math.min(end, seq + burst);
+    for (; seq < stop; seq++) broadcastOne(kind, seq);
+    await turn();
+  }
+}
+
+function collectGarbage(): void {
+  // Twice: the first pass may only schedule finalisers that free more on the second.
+  globalThis.gc?.();
+  globalThis.gc?.();
+}
+
+async function handle(cmd: ServerCommand): Promise<void> {
+  switch (cmd.cmd) {
+    case "broadcast": {
+      if (cmd.gc) collectGarbage();
+      reply({ type: "started", snap: snapshot() });
+      await runBroadcasts(cmd.kind, cmd.from, cmd.count, cmd.burst);
+      reply({ type: "sent", snap: snapshot() });
+      return;
+    }
+    case "snap": {
+      const want = cmd.sockets;
+      if (want !== undefined && connected !== want) {
+        await new Promise<void>((done) => {
+          socketWaiter = { count: want, done };
+        });
+      }
+      if (cmd.gc) collectGarbage();
+      reply({ type: "snap", snap: snapshot(), sockets: connected });
+      return;
+    }
+    case "end":
+      io.emit("end");
+      reply({ type: "ended" });
+      return;
+    case "exit":
+      await Promise.resolve(io.close());
+      process.exit(0);
+  }
+}
+
+process.on("message", (cmd: ServerCommand) => {
+  handle(cmd).catch((err: unknown) => {
+    reply({ type: "error", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  });
+});
+// The orchestrator went away: nothing left to serve.
+process.on("disconnect", () => process.exit(0));
+
+http.listen(0, "127.0.0.1", () => {
+  reply({ type: "ready", port: (http.address() as AddressInfo).port, impl });
+});

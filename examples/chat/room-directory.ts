@@ -1,0 +1,87 @@
+/**
+ * The live room list: member counts kept from the adapter's room events, pushed to every
+ * browser at most once per turn of the event loop.
+ *
+ * Chat rooms live in the adapter under a prefix ({@link roomKey}), which does two jobs: the
+ * directory can tell them from each socket's own-id room, and a user who types another
+ * socket's id as a room name cannot walk into that socket's private room.
+ */
+import type { EventEmitter } from "node:events";
+import type { RoomSummary } from "./events.ts";
+import { LIMITS } from "./validate.ts";
+
+const PREFIX = "room:";
+
+/** The adapter room that holds chat room `name`. */
+export function roomKey(name: string): string {
+  return PREFIX + name;
+}
+
+/**
+ * Member counts per chat room, fed by `create-room` / `join-room` / `leave-room` /
+ * `delete-room` on a namespace's adapter.
+ */
+export class RoomDirectory {
+  private readonly counts = new Map<string, number>();
+  private readonly adapter: EventEmitter;
+  private readonly publish: (rooms: RoomSummary[]) => void;
+  private pending: NodeJS.Immediate | undefined;
+  private readonly listeners: Array<[string, (room: unknown, id?: unknown) => void]>;
+
+  /**
+   * @param adapter - the namespace adapter whose room events feed the list.
+   * @param publish - sends the list to everyone; called after a burst of changes, once.
+   */
+  constructor(adapter: EventEmitter, publish: (rooms: RoomSummary[]) => void) {
+    this.adapter = adapter;
+    this.publish = publish;
+    this.listeners = [
+      ["create-room", (room) => this.change(room, 0)],
+      ["join-room", (room) => this.change(room, 1)],
+      ["leave-room", (room) => this.change(room, -1)],
+      ["delete-room", (room) => this.remove(room)],
+    ];
+    for (const [event, fn] of this.listeners) adapter.on(event, fn);
+  }
+
+  /** The rooms, most populated first (then by name), at most {@link LIMITS.roomsListed}. */
+  list(): RoomSummary[] {
+    const rooms: RoomSummary[] = [];
+    for (const [name, members] of this.counts) rooms.push({ name, members });
+    rooms.sort((a, b) => b.members - a.members || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return rooms.slice(0, LIMITS.roomsListed);
+  }
+
+  /** Stops listening and drops a pending publication. */
+  dispose(): void {
+    for (const [event, fn] of this.listeners) this.adapter.off(event, fn);
+    if (this.pending !== undefined) clearImmediate(this.pending);
+    this.pending = undefined;
+  }
+
+  private chatRoom(room: unknown): string | undefined {
+    return typeof room === "string" && room.startsWith(PREFIX) ? room.slice(PREFIX.length) : undefined;
+  }
+
+  private change(room: unknown, delta: number): void {
+    const name = this.chatRoom(room);
+    if (name === undefined) return;
+    this.counts.set(name, Math.max(0, (this.counts.get(name) ?? 0) + delta));
+    this.schedule();
+  }
+
+  private remove(room: unknown): void {
+    const name = this.chatRoom(room);
+    if (name === undefined || !this.counts.delete(name)) return;
+    this.schedule();
+  }
+
+  // A room switch fires leave, delete, create and join; browsers get one list, not four.
+  private schedule(): void {
+    if (this.pending !== undefined) return;
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
+      this.publish(this.list());
+    });
+  }
+}

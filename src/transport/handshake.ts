@@ -1,0 +1,141 @@
+/**
+ * Request checks of the engine, pure and synchronous: which path is ours, and whether a request's
+ * query (`EIO`, `transport`, `sid`) and method make sense before any session is looked at.
+ *
+ * [EIO4:http-errors] Order of checks: transport, protocol version, method. The transport comes
+ * first, as in the reference server, so a client on an unknown transport learns that whatever
+ * its EIO.
+ */
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { EngineErrorCode } from "./errors.ts";
+import type { AllowRequest, TransportName } from "./options.ts";
+
+/** A refusal: the Engine.IO code to answer with, and details for the `connection_error` event. */
+export interface Rejection {
+  /** The Engine.IO error code. */
+  code: EngineErrorCode;
+  /** Details for logs: a `name` and the offending values. */
+  context: Record<string, unknown>;
+}
+
+/**
+ * Creates a session id: 20 URL-safe characters from 15 random bytes (120 bits).
+ *
+ * @returns e.g. `"Xq3Zb9-kT2_aaPlm0cBn"`.
+ */
+export function generateSessionId(): string {
+  // 15 bytes → exactly 20 base64url characters, no padding.
+  return randomBytes(15).toString("base64url");
+}
+
+/**
+ * The query string of a request URL.
+ *
+ * @param url - `req.url`.
+ */
+export function parseQuery(url: string): URLSearchParams {
+  const q = url.indexOf("?");
+  return new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+}
+
+/**
+ * Exact pathname match. With `addTrailingSlash` both `/p` and `/p/` are accepted; without it
+ * only the path as configured. Exact (not prefix) so that `/engine.io-admin` or
+ * `/socket.io/app.js` style routes stay with the user's handlers.
+ *
+ * @param url - `req.url`.
+ * @param path - the engine's path.
+ * @param addTrailingSlash - the option of the same name.
+ */
+export function matchesPath(url: string, path: string, addTrailingSlash: boolean): boolean {
+  const q = url.indexOf("?");
+  const pathname = q === -1 ? url : url.slice(0, q);
+  if (!addTrailingSlash) return pathname === path;
+  const base = path.endsWith("/") ? path.slice(0, -1) : path;
+  return pathname === base || pathname === `${base}/`;
+}
+
+/** [EIO4:handshake] Anything but exactly "4" (missing, "3", "abc", "04") is a version this server does not speak. */
+function checkProtocol(query: URLSearchParams): Rejection | null {
+  const protocol = query.get("EIO");
+  if (protocol === "4") return null;
+  return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { name: "UNSUPPORTED_PROTOCOL_VERSION", protocol } };
+}
+
+/**
+ * Checks a plain HTTP request on the engine path (polling, or a websocket handshake that forgot
+ * its Upgrade header). Session lookup is left to the caller.
+ *
+ * [EIO4:polling-errors] a transport not enabled → 0; `transport=websocket` without Upgrade → 3;
+ * EIO ≠ 4 → 5; no sid and not GET (a POST or PUT cannot open a session) → 2; a sid with a method
+ * other than GET/POST → 3.
+ *
+ * @param query - the request's query.
+ * @param method - the request's method.
+ * @param transports - the `transports` option.
+ */
+export function checkHttpRequest(query: URLSearchParams, method: string | undefined, transports: readonly TransportName[]): Rejection | null {
+  const transport = query.get("transport");
+  if (transport === "websocket" && transports.includes("websocket")) {
+    return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", transport } };
+  }
+  if (transport !== "polling" || !transports.includes("polling")) {
+    return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { name: "TRANSPORT_UNKNOWN", transport } };
+  }
+  const protocol = checkProtocol(query);
+  if (protocol !== null) return protocol;
+  if (!query.has("sid")) {
+    if (method !== "GET") return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { name: "BAD_HANDSHAKE_METHOD", method } };
+  } else if (method !== "GET" && method !== "POST") {
+    return { code: EngineErrorCode.BAD_REQUEST, context: { name: "BAD_METHOD", method } };
+  }
+  return null;
+}
+
+/**
+ * Checks an HTTP upgrade request on the engine path. Session lookup is left to the caller.
+ *
+ * @param query - the request's query.
+ * @param method - the request's method.
+ * @param transports - the `transports` option.
+ */
+export function checkUpgradeRequest(query: URLSearchParams, method: string | undefined, transports: readonly TransportName[]): Rejection | null {
+  const transport = query.get("transport");
+  if (transport !== "websocket" || !transports.includes("websocket")) {
+    return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { name: "TRANSPORT_UNKNOWN", transport } };
+  }
+  const protocol = checkProtocol(query);
+  if (protocol !== null) return protocol;
+  if (method !== "GET") return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { name: "BAD_HANDSHAKE_METHOD", method } };
+  return null;
+}
+
+/**
+ * Runs the user's `allowRequest` safely: a callback called twice counts once, and a throw is a
+ * refusal (reported in the rejection's context) instead of a crash.
+ *
+ * [EIO4:allow-request] A refused handshake is answered 403 `{"code":4,"message":"Forbidden"}`.
+ *
+ * @param allowRequest - the option, or null (everything allowed, answered synchronously).
+ * @param req - the handshake request.
+ * @param done - called once with null (allowed) or the rejection.
+ */
+export function runAllowRequest(allowRequest: AllowRequest | null, req: IncomingMessage, done: (rejection: Rejection | null) => void): void {
+  if (allowRequest === null) {
+    done(null);
+    return;
+  }
+  let answered = false;
+  const answer = (err: unknown, success: boolean): void => {
+    if (answered) return;
+    answered = true;
+    if (success === true) done(null);
+    else done({ code: EngineErrorCode.FORBIDDEN, context: { name: "FORBIDDEN", message: err } });
+  };
+  try {
+    allowRequest(req, answer);
+  } catch (err) {
+    answer(err, false);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Hooking an engine into an http.Server: its requests on the engine path go to the engine, the
+ * rest to the listeners the server already had; and undoing it.
+ */
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What the engine offers the http server. */
+export interface HttpHandlers {
+  /** Answers a request if it is the engine's; returns false to leave it to the other listeners. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Answers an upgrade request if it is the engine's (others are left to other listeners). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+}
+
+/**
+ * Attaches `handlers` to `server`. Requests on other paths still reach the listeners the server
+ * had before; listeners added afterwards see every request.
+ *
+ * @param server - the http server.
+ * @param handlers - the engine.
+ * @returns a function that detaches, putting the previous request listeners back in front.
+ */
+export function attachToHttpServer(server: HttpServer, handlers: HttpHandlers): () => void {
+  // Node calls every 'request' listener, so the user's handlers must be moved behind ours or
+  // they would also answer engine requests. rawListeners keeps `once` wrappers intact; the
+  // cast is sound because 'request' listeners are only ever called with (req, res).
+  const previous = server.rawListeners("request") as RequestListener[];
+  server.removeAllListeners("request");
+  const onRequest: RequestListener = (req, res) => {
+    if (handlers.handleRequest(req, res)) return;
+    for (const listener of previous) Reflect.apply(listener, server, [req, res]);
+  };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    handlers.handleUpgrade(req, socket, head);
+  };
+  server.on("request", onRequest);
+  server.on("upgrade", onUpgrade);
+  return () => {
+    server.off("request", onRequest);
+    server.off("upgrade", onUpgrade);
+    // Back in front, in their original order, ahead of anything added since.
+    for (let i = previous.length - 1; i >= 0; i--) {
+      const listener = previous[i];
+      if (listener !== undefined) server.prependListener("request", listener);
+    }
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * A session's write buffer: packets queued since the last flush, what they weigh, and the send
+ * callbacks waiting for them to be written.
+ */
+import type { EnginePacket } from "./transport.ts";
+
+type Callback = () => void;
+
+/** What a queued packet counts toward maxBufferedBytes: the memory it holds, roughly. */
+function sizeOf(data: string | Buffer | undefined): number {
+  // A string's length (UTF-16 units) tracks what V8 holds for it, in O(1); the bound protects
+  // memory, so that is the right measure, and it keeps byteLength scans off the send path.
+  if (data === undefined) return 1;
+  return 1 + data.length;
+}
+
+/**
+ * The packets an {@link EngineSocket} has queued and the callbacks of what it has sent.
+ *
+ * @example
+ * ```ts
+ * const outbox = new Outbox();
+ * outbox.push({ type: "message", data: "hi" }, () => console.log("written"));
+ * transport.send(outbox.take()); // later, on the transport's drain: outbox.runWritten()
+ * ```
+ */
+export class Outbox {
+  /** Packets queued since the last {@link Outbox.take}. */
+  private packets: EnginePacket[] = [];
+  /** What `packets` holds, as counted by sizeOf. */
+  private weight = 0;
+  /** Callbacks of packets still queued. */
+  private pending: Callback[] = [];
+  /** Callbacks of packets handed to the transport, due on its next drain. */
+  private inflight: Callback[] = [];
+
+  /** Number of queued packets. */
+  get length(): number {
+    return this.packets.length;
+  }
+
+  /** Weight of the queued packets (text: UTF-16 length, binary: bytes, plus one per packet). */
+  get bytes(): number {
+    return this.weight;
+  }
+
+  /**
+   * Queues a packet.
+   *
+   * @param packet - the packet.
+   * @param cb - called by {@link Outbox.runWritten} once the packet has been written.
+   */
+  push(packet: EnginePacket, cb: Callback | undefined): void {
+    this.packets.push(packet);
+    this.weight += sizeOf(packet.data);
+    if (cb !== undefined) this.pending.push(cb);
+  }
+
+  /**
+   * Takes every queued packet (to hand to the transport); their callbacks become due on the
+   * next {@link Outbox.runWritten}.
+   *
+   * @returns the packets, in order.
+   */
+  take(): EnginePacket[] {
+    const packets = this.packets;
+    this.packets = [];
+    this.weight = 0;
+    if (this.pending.length > 0) {
+      if (this.inflight.length === 0) this.inflight = this.pending;
+      else for (const cb of this.pending) this.inflight.push(cb);
+      this.pending = [];
+    }
+    return packets;
+  }
+
+  /** Runs the callbacks of everything taken so far (the transport has written it). */
+  runWritten(): void {
+    if (this.inflight.length === 0) return;
+    const callbacks = this.inflight;
+    this.inflight = [];
+    for (const cb of callbacks) cb();
+  }
+
+  /** Drops every queued packet and every callback (the session is closing). */
+  clear(): void {
+    this.packets = [];
+    this.weight = 0;
+    this.pending = [];
+    this.inflight = [];
+  }
+}

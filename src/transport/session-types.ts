@@ -1,0 +1,72 @@
+/**
+ * The types of an Engine.IO session ({@link EngineSocket}): its states, close reasons, events
+ * and construction record. Kept apart from the class so that the class file holds behaviour only.
+ */
+import type { IncomingMessage } from "node:http";
+import type { EngineOptions, TransportName } from "./options.ts";
+import type { EnginePacket, Transport } from "./transport.ts";
+
+/** Lifecycle of a session. A session is never reopened once `"closed"`. */
+export type EngineSocketState = "opening" | "open" | "closing" | "closed";
+
+/** Why a session closed, as given to the `close` event. */
+export type CloseReason =
+  /** The client closed: an Engine.IO `1` packet, or the connection went away. */
+  | "transport close"
+  /**
+   * The connection failed (socket error, message above maxHttpBufferSize, overlapping polls,
+   * write buffer above maxBufferedBytes...); the `close` event's description says which.
+   */
+  | "transport error"
+  /** No pong within pingTimeout of a ping. */
+  | "ping timeout"
+  /** The client sent a packet or payload that does not decode. */
+  | "parse error"
+  /** {@link EngineSocket.close} was called. */
+  | "forced close"
+  /** The server was closed. */
+  | "server shutting down";
+
+/** Events of an {@link EngineSocket}, as a listener-argument map. */
+export type EngineSocketEvents = {
+  /** A message from the client: text as a string, binary as a Buffer. */
+  message: [data: string | Buffer];
+  /** Any packet received (before it is acted on). */
+  packet: [packet: EnginePacket];
+  /** A packet was queued for sending (before it is buffered). */
+  packetCreate: [packet: EnginePacket];
+  /** The client showed it is alive (a pong, or a ping of its own). */
+  heartbeat: [];
+  /** The buffered packets are about to be handed to the transport. */
+  flush: [packets: EnginePacket[]];
+  /** Everything sent has been written and nothing is buffered. */
+  drain: [];
+  /** An upgrade probe was answered on `transport` (the client sent `2probe`). */
+  upgrading: [transport: Transport];
+  /** The session moved to `transport` (the client sent `5`). */
+  upgrade: [transport: Transport];
+  /** The transport failed; emitted only if someone listens (a `close` always follows). */
+  error: [err: Error];
+  /** The session is over. Emitted exactly once. */
+  close: [reason: CloseReason, description?: unknown];
+};
+
+/** Per-message send options. */
+export interface SendOptions {
+  /** Allow permessage-deflate for this message (if negotiated). Default true. */
+  compress?: boolean;
+}
+
+/** What a session needs from its server; passed by {@link EngineServer}. */
+export interface EngineSocketInit {
+  /** The session id (see {@link generateSessionId}). */
+  id: string;
+  /** The request that opened the session (the handshake request). */
+  request: IncomingMessage;
+  /** The transport the session starts on. */
+  transport: Transport;
+  /** Heartbeat timings, the announced payload limit and the write-buffer bound. */
+  opts: Pick<EngineOptions, "pingInterval" | "pingTimeout" | "maxHttpBufferSize" | "maxBufferedBytes">;
+  /** Transports the client may upgrade to from this one, announced in the open packet. */
+  upgrades: readonly TransportName[];
+}
