@@ -22,6 +22,7 @@ export { Adapter } from "./rooms/adapter.ts";
 export type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
 export { BroadcastOperator } from "./rooms/broadcast-operator.ts";
 export { RemoteSocket } from "./rooms/remote-socket.ts";
+export * from "./cluster/index.ts";
 export type {
   AckCallback,
   AdapterNamespace,

@@ -268,7 +268,9 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       for (const socket of adapter.nsp.sockets.values()) socket.releaseAck?.(id);
     });
     adapter.broadcastWithAck(packet, this.options(), tracker.onClientCount, tracker.onResponse);
-    adapter.serverCount().then(
+    // A local broadcast is answered by this server only, whatever the cluster's size.
+    const servers = this.flags.local === true ? Promise.resolve(1) : adapter.serverCount();
+    servers.then(
       (count) => tracker.onServerCount(count),
       (err: unknown) => tracker.fail(err instanceof Error ? err : new Error(String(err))),
     );
