@@ -7,6 +7,7 @@ import { encodePacket } from "../protocol/encoder.ts";
 import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
 import type { SocketId, WriteOptions } from "../rooms/types.ts";
 import type { EngineSocket } from "../transport/engine-socket.ts";
+import { SharedMessage } from "../transport/frame.ts";
 import type { AnySocket } from "./any.ts";
 import type { NamespaceLookup } from "./registry.ts";
 import type { DisconnectReason } from "./socket.ts";
@@ -18,6 +19,29 @@ export interface ClientHost {
   /** Finds (or, through a dynamic matcher, creates) the namespace `name`, or says why not. */
   resolveNamespace(name: string, auth: Record<string, unknown>, done: (result: NamespaceLookup) => void): void;
 }
+
+/**
+ * The Engine.IO messages of the last encoded packet written. A broadcast hands the same
+ * `encoded` array to each recipient in turn, so remembering the last one is enough for all of
+ * them to share one set of messages (and so one WebSocket frame); a direct emit just builds
+ * its own. It holds one packet at most.
+ */
+let lastEncoded: EncodedPacket | undefined;
+let lastCompress = true;
+let lastMessages: SharedMessage[] = [];
+
+function engineMessagesOf(encoded: EncodedPacket, compress: boolean): SharedMessage[] {
+  if (encoded !== lastEncoded || compress !== lastCompress) {
+    const options = compress ? COMPRESS : NO_COMPRESS;
+    lastMessages = encoded.map((part) => new SharedMessage(part, options));
+    lastEncoded = encoded;
+    lastCompress = compress;
+  }
+  return lastMessages;
+}
+
+const COMPRESS = Object.freeze({ compress: true });
+const NO_COMPRESS = Object.freeze({ compress: false });
 
 /** A Socket.IO client connection. */
 export class Client {
@@ -58,15 +82,20 @@ export class Client {
     this.writeToEngine(encodePacket(packet), opts);
   }
 
-  /** @internal Queues an already-encoded packet (text part, then attachments). */
+  /**
+   * @internal Queues an already-encoded packet (text part, then attachments). Every recipient
+   * of a broadcast is handed the same `encoded` array, so the same Engine.IO messages are
+   * queued for all of them and their WebSocket frame is built once.
+   */
   writeToEngine(encoded: EncodedPacket, opts: WriteOptions): void {
     if (this.closed) return;
+    // [SIO5:volatile] dropped, not queued, when the connection is backed up.
     if (opts.volatile && !this.conn.writable) return;
-    const sendOpts = { compress: opts.compress !== false };
-    for (let i = 0; i < encoded.length; i++) this.conn.send(encoded[i] as string | Buffer, sendOpts);
+    const messages = engineMessagesOf(encoded, opts.compress !== false);
+    for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage);
   }
 
-  /** @internal Disconnects every namespace, then closes the connection. */
+  /** @internal [SIO5:disconnect] Disconnects every namespace (a DISCONNECT each), then closes the connection. */
   disconnectAll(): void {
     for (const socket of [...this.sockets.values()]) socket.disconnect();
     this.close();
@@ -103,12 +132,13 @@ export class Client {
       this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
-    // A packet for a namespace this client is not in (e.g. it crossed a server-side
+    // [SIO5:multiplexing] A packet for a namespace this client is not in (e.g. it crossed a server-side
     // disconnect on the wire) is dropped; nothing accumulates.
     this.byNamespace.get(packet.nsp)?.onPacket(packet);
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
+    // [SIO5:connect] A CONNECT for a namespace joined (or being joined) is ignored.
     if (this.byNamespace.has(name) || this.connecting.has(name)) return;
     this.connecting.add(name);
     this.host.resolveNamespace(name, auth, (result) => {

@@ -8,6 +8,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { TransportFailure } from "./errors.ts";
 import type { TransportName } from "./options.ts";
+import type { SharedMessage } from "./frame.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { Outbox } from "./outbox.ts";
 import type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions } from "./session-types.ts";
@@ -23,6 +24,25 @@ const NO_COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: f
 const NOOP: EnginePacket = Object.freeze({ type: "noop" });
 
 type Callback = () => void;
+
+/**
+ * Sessions with packets queued this tick. One `process.nextTick` flushes them all: one flush
+ * per session per tick, whatever the number of sends (a burst of N messages becomes one
+ * transport.send and one corked write), and one tick callback for a whole broadcast rather
+ * than one per recipient.
+ */
+let dirtySessions: EngineSocket[] = [];
+
+function scheduleFlush(socket: EngineSocket): void {
+  if (dirtySessions.push(socket) === 1) process.nextTick(flushDirtySessions);
+}
+
+function flushDirtySessions(): void {
+  // A flush can queue more (a drain handler sending): those land in a fresh list and tick.
+  const sessions = dirtySessions;
+  dirtySessions = [];
+  for (let i = 0; i < sessions.length; i++) EngineSocket.flushScheduledSession(sessions[i] as EngineSocket);
+}
 
 /**
  * One Engine.IO v4 session.
@@ -244,10 +264,24 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.heartbeat.start();
   }
 
+  /**
+   * Queues a message shared by the recipients of one broadcast: the same object goes into every
+   * recipient's buffer, and its WebSocket frame is built once ({@link SharedMessage}).
+   *
+   * @param message - the message; not copied, never modified.
+   */
+  sendShared(message: SharedMessage): void {
+    if (this.readyState === "closing" || this.readyState === "closed") return;
+    this.enqueue(message, undefined);
+  }
+
   private sendPacket(type: EnginePacketType, data: string | Buffer | undefined, compress: boolean, cb: Callback | undefined): void {
     if (this.readyState === "closing" || this.readyState === "closed") return;
-    const packet: EnginePacket = { type, data, options: compress ? COMPRESS : NO_COMPRESS };
-    this.emit("packetCreate", packet);
+    this.enqueue({ type, data, options: compress ? COMPRESS : NO_COMPRESS }, cb);
+  }
+
+  private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
+    if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", packet);
     this.outbox.push(packet, cb);
     // Checked only while the transport cannot write: a burst into a writable transport is
     // handed over at the end of this tick and is the kernel's to buffer, not ours.
@@ -257,13 +291,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      // One flush per tick, whatever the number of sends: this is what turns a burst of N
-      // messages into one transport.send and one corked write.
-      process.nextTick(EngineSocket.flushOnTick, this);
+      scheduleFlush(this);
     }
   }
 
-  private static flushOnTick(socket: EngineSocket): void {
+  /** @internal Flushes a session scheduled by {@link scheduleFlush}. */
+  static flushScheduledSession(socket: EngineSocket): void {
     socket.flushScheduled = false;
     socket.flush();
   }
@@ -276,8 +309,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       return; // onTransportDrain flushes later
     }
     const packets = this.outbox.take();
-    this.emit("flush", packets);
-    this.currentTransport.send(packets);
+    // Per socket per tick on the broadcast path: skip the emit machinery when nobody listens.
+    if (this.listenerCount("flush") > 0) this.emit("flush", packets);
+    this.currentTransport.send(packets, this.outbox.awaitingWrite);
   }
 
   /**

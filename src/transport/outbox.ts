@@ -74,6 +74,11 @@ export class Outbox {
     return packets;
   }
 
+  /** True when taken packets have send callbacks waiting for the transport's next drain. */
+  get awaitingWrite(): boolean {
+    return this.inflight.length > 0;
+  }
+
   /** Runs the callbacks of everything taken so far (the transport has written it). */
   runWritten(): void {
     if (this.inflight.length === 0) return;

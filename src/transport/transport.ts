@@ -58,8 +58,11 @@ export interface Transport extends EventEmitter<TransportEvents> {
   readonly name: TransportName;
   /** True when a send would be written now (nothing pending from the previous send). */
   readonly writable: boolean;
-  /** Encodes and writes packets, in order. */
-  send(packets: readonly EnginePacket[]): void;
+  /**
+   * Encodes and writes packets, in order. With `notifyWritten`, a `drain` follows once they
+   * are written (the session has send callbacks waiting for it).
+   */
+  send(packets: readonly EnginePacket[], notifyWritten?: boolean): void;
   /**
    * Closes after what was already sent; `final` packets (a server-initiated close) are delivered
    * first and followed by the close signal. Idempotent.

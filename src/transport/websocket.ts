@@ -11,6 +11,7 @@ import { decodePacket, encodePacket } from "engine.io-parser";
 import { WebSocket } from "ws";
 import type { RawData } from "ws";
 import { fromParser } from "./transport.ts";
+import { frameOf } from "./frame.ts";
 import type { EnginePacket, Transport, TransportEvents } from "./transport.ts";
 
 // ws merges its own defaults into the options of every send(); four frozen objects cover every
@@ -50,7 +51,13 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
    * batch of frames can be corked into one write.
    */
   private readonly socket: Duplex;
-  /** Frames handed to ws whose write callback has not run yet. */
+  /**
+   * True when no per-message compression was negotiated: frames are then built by roomcast
+   * ({@link frameOf}) and written to the socket directly, so a broadcast's frame is shared by
+   * all its recipients. With compression, every frame goes through ws (which deflates).
+   */
+  private readonly rawFrames: boolean;
+  /** Frames handed to ws whose write callback has not run yet (compression mode only). */
   private pendingWrites = 0;
   /**
    * Compress flag of the packet being encoded. engine.io-parser's Node build calls its callback
@@ -74,14 +81,26 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
     this.onMessage = this.onMessage.bind(this);
     this.onError = this.onError.bind(this);
     this.onClose = this.onClose.bind(this);
+    this.onSocketDrain = this.onSocketDrain.bind(this);
+    this.rawFrames = !ws.extensions.includes("permessage-deflate");
     ws.on("message", this.onMessage);
     ws.on("error", this.onError);
     ws.on("close", this.onClose);
+    if (this.rawFrames) socket.on("drain", this.onSocketDrain);
   }
 
-  /** True when the socket is open and every frame sent so far has been written. */
+  /**
+   * True when a send would be written now: the socket is open and its own buffer is below its
+   * high-water mark (raw frames), or nothing sent earlier is still pending (compression).
+   */
   get writable(): boolean {
-    return this.pendingWrites === 0 && this.ws.readyState === WebSocket.OPEN;
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    return this.rawFrames ? !this.socket.writableNeedDrain : this.pendingWrites === 0;
+  }
+
+  /** Bytes written to the socket but not yet handed to the kernel (raw frames only). */
+  get bufferedBytes(): number {
+    return this.rawFrames ? this.socket.writableLength : this.ws.bufferedAmount;
   }
 
   /**
@@ -89,7 +108,11 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
    *
    * @param packets - packets to write; text ones become text frames, Buffer messages binary frames.
    */
-  send(packets: readonly EnginePacket[]): void {
+  send(packets: readonly EnginePacket[], notifyWritten = false): void {
+    if (this.rawFrames) {
+      this.sendFrames(packets, notifyWritten);
+      return;
+    }
     // Corked, the frames (a header and a payload chunk each) pile up in the socket's buffer and
     // uncork hands them to the kernel in one writev. Uncorking on the same tick keeps latency at
     // zero. With permessage-deflate, ws compresses asynchronously and the frames leave later,
@@ -121,6 +144,32 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
   /** A WebSocket session never upgrades further, so discarding it is closing it. */
   discard(): void {
     this.close();
+  }
+
+  /**
+   * Writes each packet's frame to the socket; several are corked into one writev. A shared
+   * broadcast message brings its frame already built ({@link frameOf}).
+   */
+  private sendFrames(packets: readonly EnginePacket[], notifyWritten: boolean): void {
+    // Nothing may follow a close frame.
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    const socket = this.socket;
+    const batch = packets.length > 1;
+    if (batch) socket.cork();
+    for (let i = 0; i < packets.length; i++) {
+      const frame = frameOf(packets[i] as EnginePacket);
+      const last = notifyWritten && i === packets.length - 1 ? frame.length - 1 : -1;
+      for (let j = 0; j < frame.length; j++) {
+        if (j === last) socket.write(frame[j], this.onWritten);
+        else socket.write(frame[j]);
+      }
+    }
+    if (batch) socket.uncork();
+    if (notifyWritten) this.pendingWrites++;
+  }
+
+  private onSocketDrain(): void {
+    if (!this.closed) this.emit("drain");
   }
 
   private writeEncoded(encoded: unknown): void {
