@@ -57,7 +57,11 @@ export async function startLoadGen(deadlineMs: number): Promise<LoadGen> {
 /** Starts a server process for `impl` and awaits its port. */
 export async function startServer(impl: Impl, deadlineMs: number, fault = ""): Promise<{ server: BenchServer; port: number }> {
   const args = ["--impl", impl, ...(fault ? ["--fault", fault] : [])];
-  const server: BenchServer = new Child(`server(${impl})`, "bench/fanout/server.ts", args, ["--expose-gc"]);
+  const server: BenchServer = new Child(`server(${impl})`, "bench/fanout/server.ts", args, [
+    "--expose-gc",
+    // e.g. BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+    ...(process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter((flag) => flag.length > 0),
+  ]);
   const ready = await server.next("ready", deadlineMs);
   return { server, port: ready.port };
 }

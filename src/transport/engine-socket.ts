@@ -272,16 +272,19 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
    */
   sendShared(message: SharedMessage): void {
     if (this.readyState === "closing" || this.readyState === "closed") return;
+    // No `packetCreate` here: the message was created once for all recipients, and checking
+    // for listeners per recipient was a measurable share of a broadcast's cost.
     this.enqueue(message, undefined);
   }
 
   private sendPacket(type: EnginePacketType, data: string | Buffer | undefined, compress: boolean, cb: Callback | undefined): void {
     if (this.readyState === "closing" || this.readyState === "closed") return;
-    this.enqueue({ type, data, options: compress ? COMPRESS : NO_COMPRESS }, cb);
+    const packet: EnginePacket = { type, data, options: compress ? COMPRESS : NO_COMPRESS };
+    this.emit("packetCreate", packet);
+    this.enqueue(packet, cb);
   }
 
   private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
-    if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", packet);
     this.outbox.push(packet, cb);
     // Checked only while the transport cannot write: a burst into a writable transport is
     // handed over at the end of this tick and is the kernel's to buffer, not ours.

@@ -33,7 +33,7 @@ export type EngineSocketEvents = {
   message: [data: string | Buffer];
   /** Any packet received (before it is acted on). */
   packet: [packet: EnginePacket];
-  /** A packet was queued for sending (before it is buffered). */
+  /** A packet was created for this session alone and queued (before it is buffered); messages shared by a broadcast (`sendShared`) do not fire it. */
   packetCreate: [packet: EnginePacket];
   /** The client showed it is alive (a pong, or a ping of its own). */
   heartbeat: [];
