@@ -42,7 +42,7 @@ function positiveInteger(name: string, value: number): void {
   }
 }
 
-/** Socket.IO-level options with defaults filled in; throws TypeError on nonsense. */
+/** [SIO5:limits] Socket.IO-level options with defaults filled in; throws TypeError on nonsense. */
 export function resolveSocketIoOptions(partial: Partial<SocketIoOptions> = {}): SocketIoOptions {
   const opts: SocketIoOptions = { ...SOCKET_IO_DEFAULTS };
   for (const [key, value] of Object.entries(partial)) {

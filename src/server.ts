@@ -29,6 +29,7 @@ import { Client, type ClientHost } from "./namespaces/client.ts";
 import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
 import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
+import { isTraceEnabled, traceEngine } from "./trace.ts";
 
 const SOCKET_IO_KEYS = new Set<string>([
   "path",
@@ -167,6 +168,8 @@ export class Server<
     const { sio, engine } = splitOptions(opts);
     if (sio.path !== undefined) this.sio.path = resolveSocketIoOptions({ ...this.sio, path: sio.path }).path;
     this.engine = new EngineServer({ ...this.engineOpts, ...engine, path: this.sio.path });
+    // ROOMCAST_TRACE=1 prints every frame in and out with its meaning (spec/README.md).
+    if (isTraceEnabled()) traceEngine(this.engine, { socketIo: { maxAttachments: this.sio.maxAttachments } });
     this.engine.attach(http, { path: this.sio.path });
     this.engine.on("connection", (conn: EngineSocket) => {
       new Client(this, conn);

@@ -12,6 +12,7 @@ import type { Server as HttpServer } from "node:http";
 import { EngineServer } from "../../src/index.ts";
 import type { EngineOptions, EngineSocket } from "../../src/index.ts";
 import { closeOnSignals, conformancePort, isMain, listenOn } from "./listen.ts";
+import { isTraceEnabled, traceEngine } from "../../src/trace.ts";
 
 /** The options the public Engine.IO test suite is written against. */
 export const ENGINE_IO_CONFORMANCE_OPTIONS = {
@@ -50,6 +51,7 @@ export async function startEngineIoConformanceServer(port = conformancePort(), h
     res.writeHead(404).end();
   });
   const engine = new EngineServer(ENGINE_IO_CONFORMANCE_OPTIONS).attach(httpServer);
+  if (isTraceEnabled()) traceEngine(engine);
   engine.on("connection", (socket: EngineSocket) => {
     socket.on("message", (data) => socket.send(data));
   });

@@ -101,7 +101,7 @@ export class Namespace<
     return this as unknown as AdapterNamespace;
   }
 
-  /** @internal A fresh ack id, unique within this namespace. */
+  /** @internal A fresh ack id, unique within this namespace, counted from 0. [SIO5:ack-id] */
   nextAckId(): number {
     return this.ackIds++;
   }

@@ -68,6 +68,7 @@ export class NamespaceRegistry {
         // Another client may have created it while the matcher ran.
         const raced = this.exact.get(name);
         if (raced) return done({ nsp: raced });
+        // [SIO5:dynamic-namespace] Children are bounded by maxDynamicNamespaces, all parents together.
         if (this.dynamicChildren >= this.maxDynamicNamespaces) return done({ refusal: "Too many namespaces" });
         done({ nsp: parent.createChild(name) as unknown as AnyNamespace });
       });

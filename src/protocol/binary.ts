@@ -13,7 +13,7 @@
 import { ProtocolError } from "./errors.ts";
 
 /**
- * Deepest nesting level the walks look into. Deeper values are treated as containing no binary
+ * [SIO5:binary-placeholder] Deepest nesting level the walks look into. Deeper values are treated as containing no binary
  * (and no placeholders), so a hostile or accidental deep structure cannot overflow the stack.
  * Encoder and decoder use the same limit, so anything that round-trips stays consistent.
  */

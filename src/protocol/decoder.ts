@@ -14,7 +14,7 @@ import { validatePayload } from "./validation.ts";
 
 /** Decoder limits. */
 export interface DecoderOptions {
-  /** Most binary attachments one packet may announce. Default 10. */
+  /** Most binary attachments one packet may announce. Default 10. [SIO5:attachments-count] */
   maxAttachments: number;
   /**
    * Most total size of one packet: text length (UTF-16 code units) plus attachment bytes.
@@ -30,11 +30,11 @@ export const DEFAULT_DECODER_OPTIONS: Readonly<DecoderOptions> = Object.freeze({
   maxPacketSize: Number.POSITIVE_INFINITY,
 });
 
-/** Longest namespace accepted, in characters (including the leading "/"). */
+/** Longest namespace accepted, in characters (including the leading "/"). [SIO5:namespace] */
 export const MAX_NAMESPACE_LENGTH = 256;
 
 /**
- * Longest ack id accepted, in digits: as many as `Number.MAX_SAFE_INTEGER` has. The digit cap
+ * [SIO5:ack-id] Longest ack id accepted, in digits: as many as `Number.MAX_SAFE_INTEGER` has. The digit cap
  * stops the scan early; the value is then also checked to be a safe integer, so every id the
  * encoder accepts decodes, and no id is silently rounded.
  */

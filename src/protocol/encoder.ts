@@ -58,6 +58,7 @@ export function encodePacket(packet: Packet): EncodedPacket {
       }
     }
     if (attachments !== undefined) {
+      // [SIO5:binary-ack] An acknowledgement carrying binary is a BINARY_ACK, like events.
       type = isAck ? PacketType.BINARY_ACK : PacketType.BINARY_EVENT;
     } else {
       type = isAck ? PacketType.ACK : PacketType.EVENT;

@@ -73,6 +73,7 @@ export function validatePayload(type: PacketType, data: unknown, id: number | un
       }
       {
         const name: unknown = data[0];
+        // [SIO5:event-name]
         if (typeof name !== "string") {
           throw new ProtocolError("INVALID_PAYLOAD", "EVENT name must be a string");
         }

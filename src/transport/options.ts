@@ -103,6 +103,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 const KNOWN_TRANSPORTS: ReadonlySet<string> = new Set<TransportName>(["polling", "websocket"]);
 
+// [EIO4:limits] timers and sizes are validated once, at construction.
 function checkTimer(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw new TypeError(`EngineOptions.${name} must be an integer between 1 and ${MAX_TIMER_MS} (ms), got ${String(value)}`);

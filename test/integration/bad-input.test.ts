@@ -109,7 +109,7 @@ describe("Bad input over raw WebSocket", () => {
     expect(out.reason).toBe("parse error");
   });
 
-  it("[SIO5:attachments] a BINARY_EVENT announcing more attachments than allowed (11 > 10) → 'parse error'", async () => {
+  it("[SIO5:attachments-count] a BINARY_EVENT announcing more attachments than allowed (11 > 10) → 'parse error'", async () => {
     const out = await misbehave({
       joinFirst: true,
       send: ['4511-["x",{"_placeholder":true,"num":0}]'],
