@@ -1,6 +1,7 @@
 /**
- * A hand-written SVG chart: panels of grouped bars (roomcast vs socket.io), each group labelled
- * with the ratio roomcast / socket.io, green when it meets the group's target.
+ * A hand-written SVG chart: panels of grouped bars (roomcast vs socket.io, plus the bare floor
+ * server when it ran), each group labelled with the ratio roomcast / socket.io, green when it
+ * meets the group's target, and with bare / socket.io under its label.
  */
 
 /** One group of bars (one scenario or case). */
@@ -8,6 +9,8 @@ export interface ChartGroup {
   label: string;
   roomcast: number;
   socketio: number;
+  /** The bare floor server (bench/fanout/bare-server.ts); a third bar when finite. */
+  bare?: number;
   /** The ratio roomcast / socket.io must not exceed (colours the ratio label). */
   target?: number;
 }
@@ -25,7 +28,7 @@ const LEFT = 70;
 const RIGHT = 20;
 const TOP = 58;
 const PLOT_HEIGHT = 160;
-const COLORS = { roomcast: "#2563eb", socketio: "#9ca3af", good: "#15803d", bad: "#b91c1c", text: "#111827" };
+const COLORS = { roomcast: "#2563eb", socketio: "#9ca3af", bare: "#f59e0b", good: "#15803d", bad: "#b91c1c", text: "#111827" };
 
 function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -54,7 +57,7 @@ function num(value: number): string {
 function panelSvg(panel: ChartPanel, y0: number): string {
   const out: string[] = [];
   const plotWidth = WIDTH - LEFT - RIGHT;
-  const max = niceCeil(Math.max(0, ...panel.groups.flatMap((g) => [g.roomcast, g.socketio].filter(Number.isFinite))));
+  const max = niceCeil(Math.max(0, ...panel.groups.flatMap((g) => [g.roomcast, g.socketio, g.bare ?? Number.NaN].filter(Number.isFinite))));
   const yOf = (v: number): number => y0 + TOP + PLOT_HEIGHT - (Math.max(0, v) / max) * PLOT_HEIGHT;
   out.push(`<text x="${LEFT}" y="${y0 + 22}" font-size="15" font-weight="bold" fill="${COLORS.text}">${esc(panel.title)}</text>`);
   for (let i = 0; i <= 4; i++) {
@@ -67,15 +70,17 @@ function panelSvg(panel: ChartPanel, y0: number): string {
     `<text x="16" y="${y0 + TOP + PLOT_HEIGHT / 2}" font-size="11" fill="#6b7280" transform="rotate(-90 16 ${y0 + TOP + PLOT_HEIGHT / 2})" text-anchor="middle">${esc(panel.unit)}</text>`,
   );
   const slot = plotWidth / Math.max(1, panel.groups.length);
-  const bar = Math.min(38, slot / 3);
+  const withBare = panel.groups.some((g) => Number.isFinite(g.bare ?? Number.NaN));
+  const bar = Math.min(38, slot / (withBare ? 4 : 3));
   panel.groups.forEach((g, i) => {
     const cx = LEFT + slot * i + slot / 2;
     const bars: [number, string][] = [
       [g.roomcast, COLORS.roomcast],
       [g.socketio, COLORS.socketio],
     ];
+    if (withBare) bars.push([g.bare ?? Number.NaN, COLORS.bare]);
     bars.forEach(([v, color], j) => {
-      const x = cx - bar + j * bar;
+      const x = cx - (bars.length * bar) / 2 + j * bar;
       if (Number.isFinite(v)) {
         const y = yOf(v);
         out.push(`<rect x="${x + 2}" y="${y}" width="${bar - 4}" height="${y0 + TOP + PLOT_HEIGHT - y}" fill="${color}"/>`);
@@ -91,6 +96,10 @@ function panelSvg(panel: ChartPanel, y0: number): string {
       );
     }
     out.push(`<text x="${cx}" y="${y0 + TOP + PLOT_HEIGHT + 16}" font-size="11" text-anchor="middle" fill="${COLORS.text}">${esc(g.label)}</text>`);
+    const floor = (g.bare ?? Number.NaN) / g.socketio;
+    if (Number.isFinite(floor)) {
+      out.push(`<text x="${cx}" y="${y0 + TOP + PLOT_HEIGHT + 30}" font-size="10" text-anchor="middle" fill="#6b7280">bare / socket.io ${floor.toFixed(2)}×</text>`);
+    }
   });
   return out.join("\n");
 }
@@ -103,6 +112,7 @@ function panelSvg(panel: ChartPanel, y0: number): string {
  */
 export function renderChart(title: string, panels: ChartPanel[], subtitle = ""): string {
   const header = 56;
+  const withBare = panels.some((p) => p.groups.some((g) => Number.isFinite(g.bare ?? Number.NaN)));
   const height = header + panels.length * PANEL_HEIGHT;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
@@ -115,6 +125,12 @@ export function renderChart(title: string, panels: ChartPanel[], subtitle = ""):
     `<text x="${WIDTH - 144}" y="22" font-size="12" fill="${COLORS.text}">socket.io</text>`,
     `<text x="${WIDTH - 250}" y="40" font-size="10" fill="#6b7280">ratio = roomcast / socket.io (lower is better)</text>`,
   ];
+  if (withBare) {
+    parts.push(
+      `<rect x="${WIDTH - 330}" y="12" width="12" height="12" fill="${COLORS.bare}"/>`,
+      `<text x="${WIDTH - 314}" y="22" font-size="12" fill="${COLORS.text}">bare</text>`,
+    );
+  }
   panels.forEach((p, i) => parts.push(panelSvg(p, header + i * PANEL_HEIGHT)));
   parts.push("</svg>");
   return `${parts.join("\n")}\n`;

@@ -3,7 +3,7 @@
  */
 import { parseArgs } from "node:util";
 import { RESULTS_DIR } from "../results.ts";
-import { IMPLS, type Impl } from "./ipc.ts";
+import { ALL_IMPLS, IMPLS, type Impl } from "./ipc.ts";
 import { SCENARIO_IDS, parseScenarioList, type ScenarioId } from "./scenarios.ts";
 
 /** A resolved fan-out configuration. */
@@ -45,7 +45,8 @@ export const USAGE = `usage: node --import tsx bench/fanout/run.ts [options]
   --ramp <int>       clients in the connect+join ramp, scenario d (default 2000)
   --burst <int>      broadcasts per event-loop turn in scenario f (default 10)
   --scenarios <list> comma-separated subset of ${SCENARIO_IDS.join(",")} (default all)
-  --impls <list>     roomcast,socketio (default both)
+  --impls <list>     comma-separated subset of ${ALL_IMPLS.join(",")} (default roomcast,socketio);
+                     bare = a minimal server writing one pre-built frame per recipient (the floor)
   --concurrency <n>  parallel connection attempts (default 100)
   --samples <int>    latency samples per run (default 20000)
   --deadline <ms>    watchdog per step (default 120000)
@@ -61,8 +62,8 @@ function int(value: string | undefined, fallback: number, name: string, min = 0)
 function parseImpls(list: string): Impl[] {
   const out: Impl[] = [];
   for (const raw of list.split(",")) {
-    const impl = IMPLS.find((i) => i === raw.trim());
-    if (impl === undefined) throw new Error(`unknown impl "${raw}" (known: ${IMPLS.join(",")})`);
+    const impl = ALL_IMPLS.find((i) => i === raw.trim());
+    if (impl === undefined) throw new Error(`unknown impl "${raw}" (known: ${ALL_IMPLS.join(",")})`);
     if (!out.includes(impl)) out.push(impl);
   }
   return out;

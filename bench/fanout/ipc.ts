@@ -4,14 +4,20 @@
  */
 import type { BroadcastKind, ScenarioId } from "./scenarios.ts";
 
-/** Which server implementation a server process runs. */
-export type Impl = "roomcast" | "socketio";
+/**
+ * Which server implementation a server process runs; "bare" is the benchmark's physical floor
+ * (bare-server.ts), not a contender.
+ */
+export type Impl = "roomcast" | "socketio" | "bare";
 
-/** Both implementations, in their default order. */
+/** The implementations run by default (roomcast against socket.io), in their default order. */
 export const IMPLS: readonly Impl[] = ["roomcast", "socketio"];
 
+/** Every implementation `--impls` accepts; "bare" is opt-in. */
+export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare"];
+
 /** Display names. */
-export const IMPL_LABEL: Readonly<Record<Impl, string>> = { roomcast: "roomcast", socketio: "socket.io" };
+export const IMPL_LABEL: Readonly<Record<Impl, string>> = { roomcast: "roomcast", socketio: "socket.io", bare: "bare" };
 
 /** A process's resource counters at one instant; `t` is epoch milliseconds with sub-ms precision. */
 export interface Snapshot {

@@ -1,7 +1,8 @@
 /**
  * The end-to-end fan-out benchmark's orchestrator: for each of R rounds and each scenario it
- * runs roomcast and socket.io alternately (order swapped every round), each in a fresh server
- * process, against one long-lived load-generator process; then prints medians and ratios and
+ * runs roomcast and socket.io (and, with `--impls …,bare`, the bare floor server) alternately
+ * (the order rotated every round), each in a fresh server process, against one long-lived
+ * load-generator process; then prints medians and ratios and
  * writes JSON and an SVG chart to bench/results/. Exits 1 if any delivery check failed.
  *
  * Run: `node --import tsx bench/fanout/run.ts [--quick] [--help]`.
@@ -43,8 +44,10 @@ async function main(cfg: FanoutConfig): Promise<number> {
   const total = cfg.r * cfg.scenarios.length * cfg.impls.length;
   let lg: LoadGen = await startLoadGen(cfg.deadlineMs);
   for (let round = 0; round < cfg.r; round++) {
-    // Alternate which implementation goes first, so neither always runs on a warmer machine.
-    const order = round % 2 === 0 ? cfg.impls : [...cfg.impls].reverse();
+    // Rotate which implementation goes first, so none always runs on a warmer machine (with
+    // two implementations this swaps them every round).
+    const shift = round % cfg.impls.length;
+    const order = [...cfg.impls.slice(shift), ...cfg.impls.slice(0, shift)];
     for (const id of cfg.scenarios) {
       for (const impl of order) {
         let rec: RunRecord;

@@ -1,6 +1,7 @@
 /**
- * The benchmark server, in its own process: roomcast or socket.io (`--impl`), driven through
- * the API they share. It takes commands over IPC from the orchestrator and answers with
+ * The benchmark server, in its own process: roomcast, socket.io or the bare floor server
+ * (`--impl roomcast|socketio|bare`, see bare-server.ts), driven through the API they share
+ * (bench-io.ts). It takes commands over IPC from the orchestrator and answers with
  * snapshots of its own CPU and memory, so the orchestrator can charge each phase exactly.
  *
  * Clients join rooms with `42<id>["join", rooms, role]` and get an empty ack; role "sender"
@@ -15,37 +16,16 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setImmediate as turn } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { epochMs, snapshot, type Impl, type ServerCommand, type ServerReply } from "./ipc.ts";
+import type { BenchIo, BenchSocket } from "./bench-io.ts";
+import { ALL_IMPLS, epochMs, snapshot, type Impl, type ServerCommand, type ServerReply } from "./ipc.ts";
 import type { BroadcastKind } from "./scenarios.ts";
-
-/** The broadcast-operator slice both servers share. */
-interface BenchOperator {
-  to(room: string): BenchOperator;
-  except(room: string): BenchOperator;
-  emit(ev: string, ...args: unknown[]): boolean;
-}
-
-/** The server-side socket slice both servers share. */
-interface BenchSocket {
-  readonly id: string;
-  join(rooms: string[]): Promise<void> | void;
-  on(ev: string, listener: (...args: unknown[]) => void): unknown;
-  to(room: string): BenchOperator;
-}
-
-/** The server slice both servers share. */
-interface BenchIo {
-  on(ev: "connection", listener: (socket: BenchSocket) => void): unknown;
-  to(room: string): BenchOperator;
-  except(room: string): BenchOperator;
-  emit(ev: string, ...args: unknown[]): boolean;
-  close(): unknown;
-}
 
 const { values } = parseArgs({
   options: { impl: { type: "string", default: "roomcast" }, fault: { type: "string", default: "" } },
 });
-const impl: Impl = values.impl === "socketio" ? "socketio" : "roomcast";
+const found = ALL_IMPLS.find((i) => i === values.impl);
+if (found === undefined) throw new Error(`unknown --impl "${values.impl}" (known: ${ALL_IMPLS.join(",")})`);
+const impl: Impl = found;
 /** Test-only fault injection, to prove the delivery check fails: "sender-echo" uses io.to in (c). */
 const fault = values.fault ?? "";
 
@@ -61,6 +41,10 @@ async function createIo(): Promise<BenchIo> {
   if (impl === "roomcast") {
     const { Server } = await import("../../src/index.ts");
     return new Server(http);
+  }
+  if (impl === "bare") {
+    const { BareServer } = await import("./bare-server.ts");
+    return new BareServer(http);
   }
   const { Server } = await import("socket.io");
   return new Server(http);

@@ -1,7 +1,7 @@
 /**
- * Smoke test of the end-to-end fan-out benchmark: a tiny run of both servers must pass every
- * delivery check, and a server that wrongly echoes to the sender must fail the run. No timing
- * assertions: only exit codes and the delivery verdicts in the JSON.
+ * Smoke test of the end-to-end fan-out benchmark: a tiny run of both servers (and of the bare
+ * floor server) must pass every delivery check, and a server that wrongly echoes to the sender
+ * must fail the run. No timing assertions: only exit codes and the delivery verdicts in the JSON.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -50,8 +50,24 @@ describe("fan-out benchmark", () => {
     expect(new Set(result.runs.map((r) => r.impl))).toEqual(new Set(["roomcast", "socketio"]));
   }, 30_000);
 
-  it("fails the run when the sender receives its own socket.to(room) broadcast", async () => {
-    const { code, result } = await runFanout(["--n", "20", "--m", "5", "--r", "1", "--scenarios", "c", "--impls", "roomcast", "--fault", "sender-echo"]);
+  it("passes every delivery check for the bare floor server and reports bare / socket.io (a, b, c, e)", async () => {
+    const { code, output, result } = await runFanout(["--n", "20", "--m", "5", "--r", "1", "--scenarios", "a,b,c,e", "--impls", "socketio,bare"]);
+    expect(code, output).toBe(0);
+    expect(result.allPassed).toBe(true);
+    expect(result.runs).toHaveLength(8);
+    for (const run of result.runs) {
+      expect(run.ok, `${run.scenario} ${run.impl}: ${run.failure}`).toBe(true);
+      expect(run.verdict?.errorCount).toBe(0);
+      expect(run.verdict?.delivered).toBe((run.verdict?.recipients ?? -1) * (result.config.warmup + 5));
+    }
+    // c excludes the sender; e has 20 recipients outside the excluded room.
+    expect(result.runs.filter((r) => r.impl === "bare").map((r) => r.verdict?.recipients)).toEqual([20, 20, 19, 20]);
+    for (const s of result.summary) expect(s.floorRatio, s.scenario).toBeGreaterThan(0);
+    expect(output).toContain("floor: bare / socket.io");
+  }, 60_000);
+
+  it.each(["roomcast", "bare"])("fails the run when the sender receives its own socket.to(room) broadcast (%s)", async (impl) => {
+    const { code, result } = await runFanout(["--n", "20", "--m", "5", "--r", "1", "--scenarios", "c", "--impls", impl, "--fault", "sender-echo"]);
     expect(code).toBe(1);
     expect(result.allPassed).toBe(false);
     const run = result.runs[0];
