@@ -50,6 +50,7 @@ class RoomcastSocket implements AdapterSocket {
   data: unknown = null;
   readonly rooms = new Set<Room>();
   readonly connected = true;
+  targetStamp = 0;
   constructor(id: SocketId) {
     this.id = id;
   }

@@ -28,7 +28,7 @@ export type CatchAllListener = Bivariant<[event: string, ...args: unknown[]]>;
  */
 export type EventsMap = object;
 
-/** The map used when none is given: any event name, any arguments. */
+/** The map used when none is given: every event name, with every argument list. */
 export interface DefaultEventsMap {
   [event: string]: AnyListener;
 }

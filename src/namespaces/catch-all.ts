@@ -1,35 +1,96 @@
 /**
- * Catch-all listeners of a socket (`onAny` / `onAnyOutgoing` and friends).
+ * Catch-all listeners of a socket (`onAny` / `onAnyOutgoing` and friends), as a base class of
+ * {@link Socket}. Each list is created on its first listener: most sockets never have one.
  */
-import type { CatchAllListener } from "../typed-events.ts";
+import { StrictEventEmitter, type AnyListener, type CatchAllListener, type EventsMap } from "../typed-events.ts";
 
-/** The two catch-all listener lists of one socket. */
-export class CatchAllListeners {
-  readonly incoming: CatchAllListener[] = [];
-  readonly outgoing: CatchAllListener[] = [];
+/** Removes `listener` from `list`, or empties the list when no listener is given. */
+function remove(list: CatchAllListener[] | null, listener: CatchAllListener | undefined): void {
+  if (list === null) return;
+  if (!listener) {
+    list.length = 0;
+    return;
+  }
+  const index = list.indexOf(listener);
+  if (index !== -1) list.splice(index, 1);
+}
 
-  /** Removes `listener` from `list`, or empties the list when no listener is given. */
-  static remove(list: CatchAllListener[], listener?: CatchAllListener): void {
-    if (!listener) {
-      list.length = 0;
-      return;
-    }
-    const index = list.indexOf(listener);
-    if (index !== -1) list.splice(index, 1);
+/** Calls each listener with `[event, ...args]`; a copy guards against removal mid-loop. */
+function notify(list: CatchAllListener[], self: object, args: unknown[]): void {
+  const [event, ...rest] = args;
+  for (const listener of list.slice()) listener.call(self, event as string, ...rest);
+}
+
+/**
+ * An event emitter with socket.io's catch-all listeners: incoming (every event received) and
+ * outgoing (every event this socket emits directly).
+ *
+ * @example
+ * ```ts
+ * socket.onAny((event, ...args) => console.log("in", event, args));
+ * socket.onAnyOutgoing((event) => console.log("out", event));
+ * ```
+ */
+export abstract class CatchAllEmitter<
+  ListenEvents extends EventsMap,
+  ReservedEvents extends EventsMap = Record<never, AnyListener>,
+> extends StrictEventEmitter<ListenEvents, ReservedEvents> {
+  private anyIncoming: CatchAllListener[] | null = null;
+  private anyOutgoing: CatchAllListener[] | null = null;
+
+  /** Listens to every incoming event. */
+  onAny(listener: CatchAllListener): this {
+    (this.anyIncoming ??= []).push(listener);
+    return this;
   }
 
-  /** Calls the incoming listeners with `[event, ...args]`; a copy guards against removal mid-loop. */
-  notifyIncoming(self: object, args: unknown[]): void {
-    if (this.incoming.length > 0) CatchAllListeners.call(this.incoming, self, args);
+  /** Listens to every incoming event, before the other catch-all listeners. */
+  prependAny(listener: CatchAllListener): this {
+    (this.anyIncoming ??= []).unshift(listener);
+    return this;
   }
 
-  /** Calls the outgoing listeners with `[event, ...args]`. */
-  notifyOutgoing(self: object, args: unknown[]): void {
-    if (this.outgoing.length > 0) CatchAllListeners.call(this.outgoing, self, args);
+  /** Removes one catch-all listener, or all of them. */
+  offAny(listener?: CatchAllListener): this {
+    remove(this.anyIncoming, listener);
+    return this;
   }
 
-  private static call(list: CatchAllListener[], self: object, args: unknown[]): void {
-    const [event, ...rest] = args;
-    for (const listener of list.slice()) listener.call(self, event as string, ...rest);
+  /** The incoming catch-all listeners. */
+  listenersAny(): CatchAllListener[] {
+    return this.anyIncoming === null ? [] : [...this.anyIncoming];
+  }
+
+  /** Listens to every outgoing event (direct emits of this socket). */
+  onAnyOutgoing(listener: CatchAllListener): this {
+    (this.anyOutgoing ??= []).push(listener);
+    return this;
+  }
+
+  /** Like `onAnyOutgoing`, first in line. */
+  prependAnyOutgoing(listener: CatchAllListener): this {
+    (this.anyOutgoing ??= []).unshift(listener);
+    return this;
+  }
+
+  /** Removes one outgoing catch-all listener, or all of them. */
+  offAnyOutgoing(listener?: CatchAllListener): this {
+    remove(this.anyOutgoing, listener);
+    return this;
+  }
+
+  /** The outgoing catch-all listeners. */
+  listenersAnyOutgoing(): CatchAllListener[] {
+    return this.anyOutgoing === null ? [] : [...this.anyOutgoing];
+  }
+
+  /** Calls the incoming catch-all listeners with `[event, ...args]`. */
+  protected notifyIncoming(args: unknown[]): void {
+    if (this.anyIncoming !== null && this.anyIncoming.length > 0) notify(this.anyIncoming, this, args);
+  }
+
+  /** Calls the outgoing catch-all listeners with `[event, ...args]`. */
+  protected notifyOutgoing(args: unknown[]): void {
+    if (this.anyOutgoing !== null && this.anyOutgoing.length > 0) notify(this.anyOutgoing, this, args);
   }
 }

@@ -6,7 +6,7 @@ import { Decoder } from "../protocol/decoder.ts";
 import { encodePacket } from "../protocol/encoder.ts";
 import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
 import type { SocketId, WriteOptions } from "../rooms/types.ts";
-import type { EngineSocket } from "../transport/engine-socket.ts";
+import type { EngineSocket, SessionConsumer } from "../transport/engine-socket.ts";
 import { SharedMessage } from "../transport/frame.ts";
 import type { AnySocket } from "./any.ts";
 import type { NamespaceLookup } from "./registry.ts";
@@ -43,15 +43,21 @@ function engineMessagesOf(encoded: EncodedPacket, compress: boolean): SharedMess
 const COMPRESS = Object.freeze({ compress: true });
 const NO_COMPRESS = Object.freeze({ compress: false });
 
-/** A Socket.IO client connection. */
-export class Client {
+/** A Socket.IO client connection: the consumer of its Engine.IO session's messages. */
+export class Client implements SessionConsumer {
   /** The Engine.IO session id. */
   readonly id: string;
   private readonly decoder: Decoder;
-  private readonly sockets = new Map<SocketId, AnySocket>();
-  private readonly byNamespace = new Map<string, AnySocket>();
-  /** Namespaces with a CONNECT in progress (middlewares running), so a repeated CONNECT is ignored. */
-  private readonly connecting = new Set<string>();
+  /**
+   * This client's sockets, one per namespace, in the order they connected. A client is in one
+   * namespace or a few: a scan of this array costs less than a Map's ~180 bytes per connection.
+   */
+  private sockets: AnySocket[] = [];
+  /**
+   * Namespaces with a CONNECT in progress (middlewares running), so a repeated CONNECT is
+   * ignored. Created on first use and dropped when empty.
+   */
+  private connecting: Set<string> | null = null;
   private connectTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -62,14 +68,14 @@ export class Client {
   ) {
     this.id = conn.id;
     this.decoder = new Decoder({ maxAttachments: host.maxAttachments });
-    conn.on("message", (data: string | Buffer) => this.onData(data));
-    conn.on("close", (reason: DisconnectReason, description?: unknown) => this.onClose(reason, description));
+    conn.consumer = this;
     // [SIO5:connect-timeout] a connection must join a namespace in time.
-    if (host.connectTimeout > 0) {
-      this.connectTimer = setTimeout(() => {
-        if (this.byNamespace.size === 0) this.close();
-      }, host.connectTimeout);
-    }
+    if (host.connectTimeout > 0) this.connectTimer = setTimeout(Client.onConnectTimeout, host.connectTimeout, this);
+  }
+
+  private static onConnectTimeout(client: Client): void {
+    client.connectTimer = undefined;
+    if (client.sockets.length === 0) client.close();
   }
 
   /** False once the connection is closed or closing. */
@@ -97,15 +103,17 @@ export class Client {
 
   /** @internal [SIO5:disconnect] Disconnects every namespace (a DISCONNECT each), then closes the connection. */
   disconnectAll(): void {
-    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    for (const socket of this.sockets.slice()) socket.disconnect();
     this.close();
   }
 
   /** @internal Forgets a socket that left its namespace. */
   remove(socket: { readonly id: SocketId; readonly nsp: { readonly name: string } }): void {
-    if (this.sockets.get(socket.id) === socket) {
-      this.sockets.delete(socket.id);
-      this.byNamespace.delete(socket.nsp.name);
+    for (let i = 0; i < this.sockets.length; i++) {
+      if (this.sockets[i] === socket) {
+        this.sockets.splice(i, 1);
+        return;
+      }
     }
   }
 
@@ -116,7 +124,8 @@ export class Client {
     this.conn.close();
   }
 
-  private onData(data: string | Buffer): void {
+  /** @internal A message of the Engine.IO session. */
+  onEngineMessage(data: string | Buffer): void {
     let packet: Packet | null;
     try {
       packet = this.decoder.add(data);
@@ -134,37 +143,59 @@ export class Client {
     }
     // [SIO5:multiplexing] A packet for a namespace this client is not in (e.g. it crossed a server-side
     // disconnect on the wire) is dropped; nothing accumulates.
-    this.byNamespace.get(packet.nsp)?.onPacket(packet);
+    this.socketIn(packet.nsp)?.onPacket(packet);
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
     // [SIO5:connect] A CONNECT for a namespace joined (or being joined) is ignored.
-    if (this.byNamespace.has(name) || this.connecting.has(name)) return;
-    this.connecting.add(name);
+    if (this.socketIn(name) !== undefined || this.connecting?.has(name) === true) return;
+    let pending = true;
     this.host.resolveNamespace(name, auth, (result) => {
       if (this.closed) return;
       if ("refusal" in result) {
-        this.connecting.delete(name);
+        pending = false;
+        this.doneConnecting(name);
         // [SIO5:invalid-namespace]
         this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: result.refusal } }, {});
         return;
       }
       result.nsp.add(this, auth, (socket) => {
-        this.connecting.delete(name);
+        pending = false;
+        this.doneConnecting(name);
         if (!socket) return;
-        this.sockets.set(socket.id, socket);
-        this.byNamespace.set(name, socket);
+        if (this.sockets.length === 0) this.sockets = [socket];
+        else this.sockets.push(socket);
         if (this.connectTimer) {
           clearTimeout(this.connectTimer);
           this.connectTimer = undefined;
         }
       });
     });
+    // Only a CONNECT still in progress (an asynchronous middleware or namespace matcher) needs
+    // marking; the common, synchronous one never allocates the set.
+    if (pending && !this.closed) (this.connecting ??= new Set()).add(name);
+  }
+
+  private socketIn(name: string): AnySocket | undefined {
+    const sockets = this.sockets;
+    for (let i = 0; i < sockets.length; i++) if ((sockets[i] as AnySocket).nsp.name === name) return sockets[i];
+    return undefined;
+  }
+
+  private doneConnecting(name: string): void {
+    if (this.connecting === null) return;
+    this.connecting.delete(name);
+    if (this.connecting.size === 0) this.connecting = null;
+  }
+
+  /** @internal The Engine.IO session closed. */
+  onEngineClose(reason: DisconnectReason, description?: unknown): void {
+    this.onClose(reason, description);
   }
 
   /** [SIO5:parse-error] a malformed packet closes the whole connection. */
   private onParseError(err: Error): void {
-    for (const socket of this.sockets.values()) socket.onError(err);
+    for (const socket of this.sockets.slice()) socket.onError(err);
     if (this.closed) return;
     this.onClose("parse error", err);
     this.conn.close();
@@ -175,9 +206,9 @@ export class Client {
     this.closed = true;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
-    for (const socket of [...this.sockets.values()]) socket.onClose(reason, description);
-    this.sockets.clear();
-    this.byNamespace.clear();
+    const sockets = this.sockets;
+    this.sockets = [];
+    for (const socket of sockets) socket.onClose(reason, description);
     this.decoder.reset();
   }
 }

@@ -16,17 +16,22 @@ export function parseQuery(url: string): Record<string, string | string[] | unde
   return query;
 }
 
-/** The handshake record of a socket connecting over `conn` with `auth`. */
-export function buildHandshake(conn: EngineSocket, auth: Record<string, unknown>): Handshake {
+/**
+ * The handshake record of a socket that connected over `conn` with `auth` at `issued`.
+ *
+ * @param conn - the socket's Engine.IO connection (its request and remote address).
+ * @param auth - the CONNECT payload.
+ * @param issued - when the socket connected, in ms since the epoch (`time` is the same instant).
+ */
+export function buildHandshake(conn: EngineSocket, auth: Record<string, unknown>, issued: number): Handshake {
   const req = conn.request;
-  const now = new Date();
   return {
     headers: req.headers,
-    time: now.toString(),
+    time: new Date(issued).toString(),
     address: conn.remoteAddress,
     xdomain: req.headers.origin !== undefined,
     secure: (req.socket as TLSSocket).encrypted === true,
-    issued: now.getTime(),
+    issued,
     url: req.url ?? "",
     query: parseQuery(req.url ?? ""),
     auth,

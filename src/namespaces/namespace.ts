@@ -18,6 +18,7 @@ import {
   type MessageArgs,
 } from "../typed-events.ts";
 import type { Client } from "./client.ts";
+import { runMiddlewares } from "./middleware-chain.ts";
 import { Socket } from "./socket.ts";
 
 /** An error a middleware passes to `next`: `message` and `data` reach the client's `connect_error`. */
@@ -234,18 +235,31 @@ export class Namespace<
     done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
   ): void {
     const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth);
-    this.runMiddlewares(socket, 0, (err) => {
+    if (this.middlewares.length === 0) {
+      this.accept(client, socket, done);
+      return;
+    }
+    runMiddlewares(this.middlewares, socket, (err?: ExtendedError) => {
       if (!client.open) return done(undefined);
       if (err) {
         socket.refuse(err);
         return done(undefined);
       }
-      this.sockets.set(socket.id, socket);
-      socket.onConnect();
-      done(socket);
-      this.emitReserved("connect", socket);
-      this.emitReserved("connection", socket);
+      this.accept(client, socket, done);
     });
+  }
+
+  private accept(
+    client: Client,
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+  ): void {
+    if (!client.open) return done(undefined);
+    this.sockets.set(socket.id, socket);
+    socket.onConnect();
+    done(socket);
+    this.emitReserved("connect", socket);
+    this.emitReserved("connection", socket);
   }
 
   /** @internal Forgets a socket that disconnected. */
@@ -261,22 +275,6 @@ export class Namespace<
     ...args: EventParams<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, Ev>
   ): void {
     this.emitReserved(ev, ...args);
-  }
-
-  private runMiddlewares(
-    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    index: number,
-    done: (err?: ExtendedError) => void,
-  ): void {
-    const middleware = this.middlewares[index];
-    if (!middleware) return done();
-    let called = false;
-    middleware(socket, (err?: ExtendedError) => {
-      if (called) return;
-      called = true;
-      if (err) return done(err);
-      this.runMiddlewares(socket, index + 1, done);
-    });
   }
 
   /** @internal A fresh broadcast operator over every socket of this namespace. */

@@ -1,17 +1,16 @@
 /**
  * The server-side socket: one per client per namespace.
  */
-import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { PacketType, type Packet } from "../protocol/packet.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
 import type { AckCallback, BroadcastFlags, Handshake, Room, SocketId } from "../rooms/types.ts";
 import type { EngineSocket } from "../transport/engine-socket.ts";
+import { randomId } from "../transport/random-id.ts";
 import {
-  StrictEventEmitter,
   type AllButLast,
-  type CatchAllListener,
   type DefaultEventsMap,
   type EventNames,
   type EventParams,
@@ -20,35 +19,21 @@ import {
   type Last,
   type MessageArgs,
 } from "../typed-events.ts";
-import { CatchAllListeners } from "./catch-all.ts";
+import { PendingAcks } from "./acks.ts";
+import { CatchAllEmitter } from "./catch-all.ts";
 import type { Client } from "./client.ts";
 import { buildHandshake } from "./handshake.ts";
+import { runMiddlewares } from "./middleware-chain.ts";
 import type { Namespace } from "./namespace.ts";
+import type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket-types.ts";
 
-/** Why a socket was disconnected (socket.io's reasons). */
-export type DisconnectReason =
-  | "transport error"
-  | "transport close"
-  | "forced close"
-  | "ping timeout"
-  | "parse error"
-  | "server shutting down"
-  | "forced server close"
-  | "client namespace disconnect"
-  | "server namespace disconnect";
+export type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket-types.ts";
 
-/** Lifecycle events of a socket; local only, never sent to the client. */
-export type SocketReservedEvents = {
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
-  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
-  error: (err: Error) => void;
-};
-
-/** A socket middleware: sees every incoming event (`[name, ...args]`) before listeners do. */
-export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
-
-/** Error given to an acknowledgement callback when its socket goes away first. */
-const DISCONNECTED = "socket has been disconnected";
+/**
+ * The flags of a socket with none set. Shared and frozen: a socket only gets an object of its
+ * own when a flag is set (`volatile`, `compress`, `timeout`), so most sockets never allocate one.
+ */
+const NO_FLAGS: BroadcastFlags = Object.freeze({});
 
 /**
  * A client's presence in one namespace.
@@ -64,22 +49,25 @@ export class Socket<
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = Record<string, unknown>,
-> extends StrictEventEmitter<ListenEvents, SocketReservedEvents> {
+> extends CatchAllEmitter<ListenEvents, SocketReservedEvents> {
   /** This socket's id: random, distinct from the Engine.IO session id. */
   readonly id: SocketId;
-  /** What the client sent when it connected. */
-  readonly handshake: Handshake;
-  /** Free-form data, visible to `fetchSockets()`. */
-  data: SocketData;
   /** True from the CONNECT answer until the disconnect. */
   connected = false;
+  /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
+  targetStamp = 0;
 
-  private readonly acks = new Map<number, AckCallback>();
-  /** Acks registered with a timeout: they fail at once when the socket disconnects. */
-  private readonly timedAcks = new Map<number, { timer: NodeJS.Timeout; ack: AckCallback }>();
-  private readonly middlewares: SocketMiddleware[] = [];
-  private readonly catchAll = new CatchAllListeners();
-  private flags: BroadcastFlags = {};
+  // Created on first use (measured: eager Maps, arrays and records cost about 1 KB per socket
+  // that most sockets never touch).
+  private acks: PendingAcks | null = null;
+  private middlewares: SocketMiddleware[] | null = null;
+  private flags: BroadcastFlags = NO_FLAGS;
+  private userData: SocketData | undefined = undefined;
+  private builtHandshake: Handshake | undefined = undefined;
+  /** The CONNECT payload, kept for the handshake record. */
+  private readonly auth: Record<string, unknown>;
+  /** When the namespace took the CONNECT (ms since the epoch): `handshake.issued`. */
+  private readonly issued: number;
 
   /** @internal Built by the namespace when a client connects. */
   constructor(
@@ -88,9 +76,32 @@ export class Socket<
     auth: Record<string, unknown>,
   ) {
     super();
-    this.id = randomBytes(15).toString("base64url");
-    this.handshake = buildHandshake(client.conn, auth);
-    this.data = {} as SocketData;
+    this.id = randomId();
+    this.auth = auth;
+    this.issued = Date.now();
+  }
+
+  /**
+   * What the client sent when it connected. Built on first read (URL and query parsing, date
+   * formatting) from what was recorded at connection time, so its values do not depend on when
+   * it is first read; the same object every time.
+   */
+  get handshake(): Handshake {
+    return (this.builtHandshake ??= buildHandshake(this.client.conn, this.auth, this.issued));
+  }
+
+  /** Free-form data, visible to `fetchSockets()`; `{}` until set. */
+  get data(): SocketData {
+    return (this.userData ??= {} as SocketData);
+  }
+
+  set data(value: SocketData) {
+    this.userData = value;
+  }
+
+  /** The HTTP request that opened the underlying connection (headers, cookies, session middleware). */
+  get request(): IncomingMessage {
+    return this.client.conn.request;
   }
 
   /** The Engine.IO connection under this socket (shared with the client's other namespaces). */
@@ -125,9 +136,9 @@ export class Socket<
     if (typeof last === "function") {
       data.pop();
       packet.id = this.nsp.nextAckId();
-      this.expectAck(packet.id, last as AckCallback, flags.timeout);
+      this.pendingAcks().expect(packet.id, last as AckCallback, flags.timeout);
     }
-    this.catchAll.notifyOutgoing(this, data);
+    this.notifyOutgoing(data);
     this.client.writePacket(packet, flags);
     return true;
   }
@@ -194,19 +205,19 @@ export class Socket<
 
   /** The next emit may be dropped if the client cannot take it right now. */
   get volatile(): this {
-    this.flags.volatile = true;
+    this.ownFlags().volatile = true;
     return this;
   }
 
   /** Sets per-message compression for the next emit. */
   compress(compress: boolean): this {
-    this.flags.compress = compress;
+    this.ownFlags().compress = compress;
     return this;
   }
 
   /** The next emit's ack fails with an Error after `ms` without an answer. */
   timeout(ms: number): this {
-    this.flags.timeout = ms;
+    this.ownFlags().timeout = ms;
     return this;
   }
 
@@ -217,54 +228,8 @@ export class Socket<
 
   /** Adds a middleware run for every incoming event, in registration order. */
   use(fn: SocketMiddleware): this {
-    this.middlewares.push(fn);
+    (this.middlewares ??= []).push(fn);
     return this;
-  }
-
-  /** Listens to every incoming event. */
-  onAny(listener: CatchAllListener): this {
-    this.catchAll.incoming.push(listener);
-    return this;
-  }
-
-  /** Listens to every incoming event, before the other catch-all listeners. */
-  prependAny(listener: CatchAllListener): this {
-    this.catchAll.incoming.unshift(listener);
-    return this;
-  }
-
-  /** Removes one catch-all listener, or all of them. */
-  offAny(listener?: CatchAllListener): this {
-    CatchAllListeners.remove(this.catchAll.incoming, listener);
-    return this;
-  }
-
-  /** The incoming catch-all listeners. */
-  listenersAny(): CatchAllListener[] {
-    return [...this.catchAll.incoming];
-  }
-
-  /** Listens to every outgoing event (direct emits of this socket). */
-  onAnyOutgoing(listener: CatchAllListener): this {
-    this.catchAll.outgoing.push(listener);
-    return this;
-  }
-
-  /** Like `onAnyOutgoing`, first in line. */
-  prependAnyOutgoing(listener: CatchAllListener): this {
-    this.catchAll.outgoing.unshift(listener);
-    return this;
-  }
-
-  /** Removes one outgoing catch-all listener, or all of them. */
-  offAnyOutgoing(listener?: CatchAllListener): this {
-    CatchAllListeners.remove(this.catchAll.outgoing, listener);
-    return this;
-  }
-
-  /** The outgoing catch-all listeners. */
-  listenersAnyOutgoing(): CatchAllListener[] {
-    return [...this.catchAll.outgoing];
   }
 
   /**
@@ -276,6 +241,7 @@ export class Socket<
     if (close) {
       this.client.disconnectAll();
     } else {
+      // [SIO5:disconnect]
       this.client.writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name }, {});
       this.onClose("server namespace disconnect");
     }
@@ -284,18 +250,18 @@ export class Socket<
 
   /** @internal Registers an ack for packet `id` (used by broadcasts with acks). */
   registerAck(id: number, ack: AckCallback): void {
-    this.acks.set(id, ack);
+    this.pendingAcks().register(id, ack);
   }
 
   /** @internal Forgets a broadcast ack that timed out, so a late answer finds nothing. */
   releaseAck(id: number): void {
-    this.acks.delete(id);
+    this.acks?.release(id);
   }
 
   /** @internal Called once the namespace accepted the socket: answers CONNECT. */
   onConnect(): void {
     this.connected = true;
-    void this.join(this.id);
+    void this.adapter.addAll(this.id, new Set([this.id]));
     // [SIO5:connect] the CONNECT answer carries the socket id.
     this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } }, {});
   }
@@ -325,6 +291,7 @@ export class Socket<
         this.onClose("client namespace disconnect");
         break;
       default:
+        // [SIO5:connect-error-payload] A CONNECT_ERROR from a client asks nothing of the server.
         break;
     }
   }
@@ -333,7 +300,7 @@ export class Socket<
   onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.emitReserved("disconnecting", reason, description);
-    this.failPendingAcks();
+    this.acks?.failAll();
     void this.adapter.delAll(this.id);
     this.nsp.remove(this);
     this.client.remove(this);
@@ -350,29 +317,14 @@ export class Socket<
     // The decoder guarantees [SIO5:event-payload]: a non-empty array starting with a string.
     const args = (packet.data as unknown[]).slice();
     if (packet.id !== undefined) args.push(this.ackSender(packet.id));
-    this.catchAll.notifyIncoming(this, args);
-    if (this.middlewares.length === 0) {
+    this.notifyIncoming(args);
+    if (this.middlewares === null) {
       this.emitUntyped(args[0] as string, ...args.slice(1));
       return;
     }
-    this.runMiddlewares(args, 0);
-  }
-
-  private runMiddlewares(args: unknown[], index: number): void {
-    const middleware = this.middlewares[index];
-    if (!middleware) {
-      if (this.connected) this.emitUntyped(args[0] as string, ...args.slice(1));
-      return;
-    }
-    let called = false;
-    middleware(args, (err?: Error) => {
-      if (called) return;
-      called = true;
-      if (err) {
-        this.onError(err);
-        return;
-      }
-      this.runMiddlewares(args, index + 1);
+    runMiddlewares(this.middlewares, args, (err?: Error) => {
+      if (err) this.onError(err);
+      else if (this.connected) this.emitUntyped(args[0] as string, ...args.slice(1));
     });
   }
 
@@ -388,49 +340,23 @@ export class Socket<
   }
 
   private onAck(packet: Packet): void {
-    const id = packet.id;
-    if (id === undefined) return;
-    const ack = this.acks.get(id);
-    if (!ack) return;
-    this.acks.delete(id);
-    ack.apply(this, packet.data as unknown[]);
+    // [SIO5:ack] An id that is unknown or already answered is ignored.
+    if (packet.id !== undefined) this.acks?.answer(packet.id, packet.data as unknown[]);
   }
 
-  private expectAck(id: number, ack: AckCallback, timeout: number | undefined): void {
-    if (timeout === undefined) {
-      this.acks.set(id, ack);
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.acks.delete(id);
-      this.timedAcks.delete(id);
-      ack.call(this, new Error("operation has timed out"));
-    }, timeout);
-    this.timedAcks.set(id, { timer, ack });
-    this.acks.set(id, (...args: unknown[]) => {
-      clearTimeout(timer);
-      this.timedAcks.delete(id);
-      ack.call(this, null, ...args);
-    });
+  private pendingAcks(): PendingAcks {
+    return (this.acks ??= new PendingAcks(this));
   }
 
-  /**
-   * Acks that carry a timeout promise an answer within it: fail them now rather than let the
-   * timer fire later on a dead socket. Acks without a timeout are simply dropped.
-   */
-  private failPendingAcks(): void {
-    const timed = [...this.timedAcks.values()];
-    this.timedAcks.clear();
-    this.acks.clear();
-    for (const { timer, ack } of timed) {
-      clearTimeout(timer);
-      ack.call(this, new Error(DISCONNECTED));
-    }
+  /** The flags of the next emit, as an object of this socket's own (never the shared NO_FLAGS). */
+  private ownFlags(): BroadcastFlags {
+    if (this.flags === NO_FLAGS) this.flags = {};
+    return this.flags;
   }
 
   private takeFlags(): BroadcastFlags {
     const flags = this.flags;
-    this.flags = {};
+    this.flags = NO_FLAGS;
     return flags;
   }
 

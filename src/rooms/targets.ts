@@ -4,6 +4,12 @@
  * Recipients are the sockets in any of `opts.rooms` (every socket of the namespace when it is
  * empty), minus the sockets in any room of `opts.except`. Ids with no socket (a socket that
  * is going away) and sockets that are no longer connected are skipped.
+ *
+ * Dedupe and exclusion use a visit stamp instead of a Set: each resolution takes a fresh
+ * number, writes it into `targetStamp` of every socket it excludes or visits, and skips a
+ * socket that already carries it — one property compare per member instead of Set.has +
+ * Set.add (bench/micro.ts, union of 3 rooms: 80 → 32 ns per recipient). The socket lookup
+ * that the stamp needs is one the resolution makes anyway.
  */
 import type { AdapterSocket, BroadcastOptions, Room, SocketId } from "./types.ts";
 
@@ -13,60 +19,184 @@ import type { AdapterSocket, BroadcastOptions, Room, SocketId } from "./types.ts
  */
 export type TargetVisitor<C> = (socket: AdapterSocket, ctx: C) => void;
 
+type Rooms = ReadonlyMap<Room, ReadonlySet<SocketId>>;
+type Sockets = ReadonlyMap<SocketId, AdapterSocket>;
+
+/**
+ * The last stamp handed out. Global and only ever increasing, so a stamp is never reused by
+ * any resolution on any namespace: a socket's leftover stamp from an earlier (or aborted)
+ * resolution can never be mistaken for the current one. A small integer would not do: it
+ * would have to wrap, and no wrap can reset every socket of every namespace. It starts above
+ * the small-integer range so the `targetStamp` field is a double from the first broadcast on
+ * (a representation change hours into a server's life would deoptimise the hot loop once;
+ * measured, a double costs ~1 ns per member over a small integer, within the noise); 2^53 is
+ * out of reach (285 years at a million resolutions per second).
+ */
+let lastStamp = 2 ** 32;
+
+/**
+ * True while a stamped resolution is running. A visitor may start another resolution before
+ * the current one ends (a nested broadcast from inside a write, an adapter subclass's
+ * visitor): that one must not overwrite the stamps the outer one still relies on, so it
+ * resolves with Sets instead. Resolutions are synchronous, so only nesting can overlap them.
+ */
+let stamping = false;
+
 /**
  * Calls `visit(socket, ctx)` once for every recipient of `opts`.
  *
- * Allocation: nothing per recipient. One Set per call when `except` is non-empty (the
- * excluded ids), and for a union of two or more rooms that same Set, or a new one, also
- * serves to deduplicate; a single room is iterated directly.
+ * Allocation: nothing per recipient, and nothing per call except in a resolution nested
+ * inside another one's visitor (one Set for its union or exclusions).
  *
  * @param rooms - the room index (room → socket ids).
  * @param sockets - the namespace's sockets by id.
  * @param opts - rooms and except rooms; flags are ignored here.
  * @param visit - called per recipient; must not add or remove members of the rooms being
- *   iterated (use {@link collectTargets} for operations that change membership).
+ *   iterated (use {@link collectTargets} for operations that change membership). It may
+ *   start another resolution (a nested broadcast).
  * @param ctx - passed through to `visit`.
  * @returns the number of recipients visited.
  */
-export function forEachTarget<C>(
-  rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>,
-  sockets: ReadonlyMap<SocketId, AdapterSocket>,
-  opts: BroadcastOptions,
+export function forEachTarget<C>(rooms: Rooms, sockets: Sockets, opts: BroadcastOptions, visit: TargetVisitor<C>, ctx: C): number {
+  const except = opts.except !== undefined && opts.except.size > 0 ? opts.except : undefined;
+  const targetRooms = opts.rooms;
+  if (except === undefined) {
+    // Each socket appears once in the namespace and once per room: no dedupe needed.
+    if (targetRooms.size === 0) return visitAll(sockets, visit, ctx);
+    if (targetRooms.size === 1) return visitRoom(rooms, sockets, onlyRoom(targetRooms), visit, ctx);
+  }
+  if (stamping) return visitWithSets(rooms, sockets, targetRooms, except, visit, ctx);
+  stamping = true;
+  try {
+    return visitStamped(rooms, sockets, targetRooms, except, visit, ctx, ++lastStamp);
+  } finally {
+    stamping = false;
+  }
+}
+
+function onlyRoom(targetRooms: ReadonlySet<Room>): Room {
+  // The caller checked size === 1; an iterator step is cheaper than Array.from.
+  return targetRooms.values().next().value as Room;
+}
+
+function visitAll<C>(sockets: Sockets, visit: TargetVisitor<C>, ctx: C): number {
+  let count = 0;
+  for (const socket of sockets.values()) {
+    if (!socket.connected) continue;
+    visit(socket, ctx);
+    count++;
+  }
+  return count;
+}
+
+function visitRoom<C>(rooms: Rooms, sockets: Sockets, room: Room, visit: TargetVisitor<C>, ctx: C): number {
+  const members = rooms.get(room);
+  if (members === undefined) return 0;
+  let count = 0;
+  for (const id of members) {
+    const socket = sockets.get(id);
+    if (socket === undefined || !socket.connected) continue;
+    visit(socket, ctx);
+    count++;
+  }
+  return count;
+}
+
+/** Marks every socket in any of `except` with `stamp`. */
+function stampExcluded(rooms: Rooms, sockets: Sockets, except: ReadonlySet<Room>, stamp: number): void {
+  for (const room of except) {
+    const members = rooms.get(room);
+    if (members === undefined) continue;
+    for (const id of members) {
+      const socket = sockets.get(id);
+      if (socket !== undefined) socket.targetStamp = stamp;
+    }
+  }
+}
+
+/**
+ * The stamped resolution. Excluded sockets carry the stamp before any target is looked at,
+ * so "excluded" and "already visited" are the same single compare.
+ */
+function visitStamped<C>(
+  rooms: Rooms,
+  sockets: Sockets,
+  targetRooms: ReadonlySet<Room>,
+  except: ReadonlySet<Room> | undefined,
+  visit: TargetVisitor<C>,
+  ctx: C,
+  stamp: number,
+): number {
+  if (except !== undefined) stampExcluded(rooms, sockets, except, stamp);
+  if (targetRooms.size === 0) return visitAllUnstamped(sockets, visit, ctx, stamp);
+  // One room holds each id once: only the excluded need a stamp, and nothing is written per member.
+  if (targetRooms.size === 1) return visitRoomUnstamped(rooms, sockets, onlyRoom(targetRooms), visit, ctx, stamp);
+  return visitUnion(rooms, sockets, targetRooms, visit, ctx, stamp);
+}
+
+function visitAllUnstamped<C>(sockets: Sockets, visit: TargetVisitor<C>, ctx: C, stamp: number): number {
+  let count = 0;
+  for (const socket of sockets.values()) {
+    if (socket.targetStamp === stamp || !socket.connected) continue;
+    visit(socket, ctx);
+    count++;
+  }
+  return count;
+}
+
+function visitRoomUnstamped<C>(rooms: Rooms, sockets: Sockets, room: Room, visit: TargetVisitor<C>, ctx: C, stamp: number): number {
+  const members = rooms.get(room);
+  if (members === undefined) return 0;
+  let count = 0;
+  for (const id of members) {
+    const socket = sockets.get(id);
+    if (socket === undefined || socket.targetStamp === stamp || !socket.connected) continue;
+    visit(socket, ctx);
+    count++;
+  }
+  return count;
+}
+
+function visitUnion<C>(rooms: Rooms, sockets: Sockets, targetRooms: ReadonlySet<Room>, visit: TargetVisitor<C>, ctx: C, stamp: number): number {
+  let count = 0;
+  for (const room of targetRooms) {
+    const members = rooms.get(room);
+    if (members === undefined) continue;
+    for (const id of members) {
+      const socket = sockets.get(id);
+      if (socket === undefined || socket.targetStamp === stamp) continue;
+      socket.targetStamp = stamp;
+      if (!socket.connected) continue;
+      visit(socket, ctx);
+      count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * The same resolution with a Set of seen ids, for a resolution nested inside a stamped one
+ * (rare: it allocates one Set per call and hashes every member).
+ */
+function visitWithSets<C>(
+  rooms: Rooms,
+  sockets: Sockets,
+  targetRooms: ReadonlySet<Room>,
+  except: ReadonlySet<Room> | undefined,
   visit: TargetVisitor<C>,
   ctx: C,
 ): number {
-  const except = opts.except;
-  const excluded = except !== undefined && except.size > 0 ? membersOf(rooms, except) : undefined;
-  const targetRooms = opts.rooms;
+  // The excluded ids double as the "already seen" ids.
+  const seen = except !== undefined ? membersOf(rooms, except) : new Set<SocketId>();
   let count = 0;
-
   if (targetRooms.size === 0) {
     for (const socket of sockets.values()) {
-      if (!socket.connected || (excluded !== undefined && excluded.has(socket.id))) continue;
+      if (seen.has(socket.id) || !socket.connected) continue;
       visit(socket, ctx);
       count++;
     }
     return count;
   }
-
-  if (targetRooms.size === 1) {
-    // One room holds each id once: no dedupe Set needed.
-    let members: ReadonlySet<SocketId> | undefined;
-    for (const room of targetRooms) members = rooms.get(room);
-    if (members === undefined) return 0;
-    for (const id of members) {
-      if (excluded !== undefined && excluded.has(id)) continue;
-      const socket = sockets.get(id);
-      if (socket === undefined || !socket.connected) continue;
-      visit(socket, ctx);
-      count++;
-    }
-    return count;
-  }
-
-  // A union: the excluded Set (owned by this call) doubles as the "already seen" Set, so an
-  // id is skipped with one lookup whether it was excluded or already visited.
-  const seen = excluded ?? new Set<SocketId>();
   for (const room of targetRooms) {
     const members = rooms.get(room);
     if (members === undefined) continue;
@@ -82,6 +212,17 @@ export function forEachTarget<C>(
   return count;
 }
 
+/** The ids of the sockets in any of `names`. */
+function membersOf(rooms: Rooms, names: ReadonlySet<Room>): Set<SocketId> {
+  const ids = new Set<SocketId>();
+  for (const room of names) {
+    const members = rooms.get(room);
+    if (members === undefined) continue;
+    for (const id of members) ids.add(id);
+  }
+  return ids;
+}
+
 function pushSocket(socket: AdapterSocket, out: AdapterSocket[]): void {
   out.push(socket);
 }
@@ -90,23 +231,8 @@ function pushSocket(socket: AdapterSocket, out: AdapterSocket[]): void {
  * The recipients of `opts` as an array, resolved before anything acts on them — for
  * operations (join, leave, disconnect) that change the very rooms being iterated.
  */
-export function collectTargets(
-  rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>,
-  sockets: ReadonlyMap<SocketId, AdapterSocket>,
-  opts: BroadcastOptions,
-): AdapterSocket[] {
+export function collectTargets(rooms: Rooms, sockets: Sockets, opts: BroadcastOptions): AdapterSocket[] {
   const out: AdapterSocket[] = [];
   forEachTarget(rooms, sockets, opts, pushSocket, out);
   return out;
-}
-
-/** The ids of the sockets in any of `names`. */
-function membersOf(rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>, names: ReadonlySet<Room>): Set<SocketId> {
-  const ids = new Set<SocketId>();
-  for (const room of names) {
-    const members = rooms.get(room);
-    if (members === undefined) continue;
-    for (const id of members) ids.add(id);
-  }
-  return ids;
 }

@@ -69,6 +69,11 @@ export interface AdapterSocket {
   data: unknown;
   readonly rooms: Set<Room>;
   readonly connected: boolean;
+  /**
+   * Scratch of recipient resolution (rooms/targets.ts): the stamp of the last resolution that
+   * visited or excluded this socket. Start it at 0; nothing else reads or writes it.
+   */
+  targetStamp: number;
   emit(ev: string, ...args: unknown[]): boolean;
   join(rooms: Room | Room[]): Promise<void> | void;
   leave(room: Room): Promise<void> | void;

@@ -23,7 +23,7 @@ export type CustomOrigin = (
 /** CORS settings of an engine (the `cors` option). */
 export interface CorsOptions {
   /**
-   * Which origins may read responses. `"*"` (default): any, without credentials; a string: that
+   * Which origins may read responses. `"*"` (default) allows every origin, without credentials; a string: that
    * origin only; a RegExp or array: the request's origin when it matches; `true`: the request's
    * origin whatever it is; a function: decided per request.
    */

@@ -9,14 +9,15 @@ import type { IncomingMessage } from "node:http";
 import { TransportFailure } from "./errors.ts";
 import type { TransportName } from "./options.ts";
 import type { SharedMessage } from "./frame.ts";
-import { Heartbeat } from "./heartbeat.ts";
+import { Heartbeat, type HeartbeatTarget } from "./heartbeat.ts";
 import { Outbox } from "./outbox.ts";
-import type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions } from "./session-types.ts";
-import type { EnginePacket, EnginePacketType, Transport } from "./transport.ts";
+import type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions, SessionConsumer } from "./session-types.ts";
+import { scheduleTickFlush, type TickFlushable } from "./tick-flush.ts";
+import type { EnginePacket, EnginePacketType, Transport, TransportSink } from "./transport.ts";
 import { TransportUpgrade } from "./upgrade.ts";
 import type { UpgradeHost } from "./upgrade.ts";
 
-export type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions } from "./session-types.ts";
+export type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions, SessionConsumer } from "./session-types.ts";
 
 // Frozen and shared: the per-packet options carry no state, so no allocation per send.
 const COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: true });
@@ -24,25 +25,6 @@ const NO_COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: f
 const NOOP: EnginePacket = Object.freeze({ type: "noop" });
 
 type Callback = () => void;
-
-/**
- * Sessions with packets queued this tick. One `process.nextTick` flushes them all: one flush
- * per session per tick, whatever the number of sends (a burst of N messages becomes one
- * transport.send and one corked write), and one tick callback for a whole broadcast rather
- * than one per recipient.
- */
-let dirtySessions: EngineSocket[] = [];
-
-function scheduleFlush(socket: EngineSocket): void {
-  if (dirtySessions.push(socket) === 1) process.nextTick(flushDirtySessions);
-}
-
-function flushDirtySessions(): void {
-  // A flush can queue more (a drain handler sending): those land in a fresh list and tick.
-  const sessions = dirtySessions;
-  dirtySessions = [];
-  for (let i = 0; i < sessions.length; i++) EngineSocket.flushScheduledSession(sessions[i] as EngineSocket);
-}
 
 /**
  * One Engine.IO v4 session.
@@ -60,7 +42,7 @@ function flushDirtySessions(): void {
  * });
  * ```
  */
-export class EngineSocket extends EventEmitter<EngineSocketEvents> {
+export class EngineSocket extends EventEmitter<EngineSocketEvents> implements HeartbeatTarget, TickFlushable, TransportSink {
   /** The session id (sid). */
   readonly id: string;
   /** The request that opened the session. */
@@ -71,6 +53,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   readonly remoteAddress: string;
   /** Lifecycle state. */
   readyState: EngineSocketState = "opening";
+  /** @internal Called with each message and the close, before the events (the Socket.IO layer). */
+  consumer: SessionConsumer | null = null;
 
   private currentTransport: Transport;
   private readonly pingInterval: number;
@@ -82,6 +66,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   private readonly heartbeat: Heartbeat;
   /** The upgrade in progress, if any. */
   private pendingUpgrade: TransportUpgrade | null = null;
+  /** The server's hook, told of the close before any `close` listener. */
+  private readonly onSessionClosed: ((session: EngineSocket) => void) | undefined;
 
   /**
    * Opens the session: sends the open packet and starts the heartbeat.
@@ -96,17 +82,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.remoteAddress = init.request.socket.remoteAddress ?? "";
     this.pingInterval = init.opts.pingInterval;
     this.pingTimeout = init.opts.pingTimeout;
-    this.heartbeat = new Heartbeat(
-      { sendPing: () => this.sendPacket("ping", undefined, true, undefined), onPingTimeout: () => this.onClose("ping timeout") },
-      this.pingInterval,
-      this.pingTimeout,
-    );
+    // The session is its heartbeat's target: no closures or target record per session.
+    this.heartbeat = new Heartbeat(this, this.pingInterval, this.pingTimeout);
+    this.onSessionClosed = init.closed;
     this.maxBufferedBytes = init.opts.maxBufferedBytes;
-    // Bound once per session so attaching/detaching a transport (upgrade) can remove them.
-    this.onTransportPacket = this.onTransportPacket.bind(this);
-    this.onTransportError = this.onTransportError.bind(this);
-    this.onTransportClose = this.onTransportClose.bind(this);
-    this.onTransportDrain = this.onTransportDrain.bind(this);
     this.currentTransport = init.transport;
     this.attachTransport(init.transport);
     this.open(init.upgrades, init.opts.maxHttpBufferSize);
@@ -172,6 +151,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
    */
   shutdown(): this {
     return this.closeWith("server shutting down", false);
+  }
+
+  /** Ends the session with "ping timeout" if its pong is overdue; asked before a request is served. @internal */
+  expireIfOverdue(): void {
+    this.heartbeat.expireIfOverdue();
   }
 
   /**
@@ -294,14 +278,24 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      scheduleFlush(this);
+      scheduleTickFlush(this);
     }
   }
 
-  /** @internal Flushes a session scheduled by {@link scheduleFlush}. */
-  static flushScheduledSession(socket: EngineSocket): void {
-    socket.flushScheduled = false;
-    socket.flush();
+  /** @internal Flushes this session, scheduled by {@link scheduleTickFlush}. */
+  flushOnTick(): void {
+    this.flushScheduled = false;
+    this.flush();
+  }
+
+  /** @internal [EIO4:heartbeat] Queues a ping; called by the heartbeat. */
+  sendPing(): void {
+    this.sendPacket("ping", undefined, true, undefined);
+  }
+
+  /** @internal [EIO4:heartbeat] No pong came in time; called by the heartbeat. */
+  onPingTimeout(): void {
+    this.onClose("ping timeout");
   }
 
   /** Hands the buffer to the transport, or leaves it for the transport's next `drain`. */
@@ -335,32 +329,32 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       `more than maxBufferedBytes (${socket.maxBufferedBytes}) queued while the ${socket.currentTransport.name} transport could not write`,
     );
     socket.onClose("transport error", err);
+    socket.currentTransport.destroy(); // a graceful close would wait behind what it does not read
   }
 
   private attachTransport(transport: Transport): void {
-    transport.on("packet", this.onTransportPacket);
-    transport.on("error", this.onTransportError);
-    transport.on("close", this.onTransportClose);
-    transport.on("drain", this.onTransportDrain);
+    transport.sink = this;
   }
 
   private detachTransport(transport: Transport): void {
-    transport.off("packet", this.onTransportPacket);
-    transport.off("error", this.onTransportError);
-    transport.off("close", this.onTransportClose);
-    transport.off("drain", this.onTransportDrain);
+    if (transport.sink === this) transport.sink = null;
   }
 
-  private onTransportPacket(packet: EnginePacket): void {
-    if (this.readyState !== "open") return;
-    this.emit("packet", packet);
+  /** @internal A packet from the transport. */
+  onTransportPacket(packet: EnginePacket): void {
+    if (this.readyState !== "open" || this.heartbeat.expireIfOverdue()) return;
+    // Per packet: skip the emit machinery when nobody listens (the common case).
+    if (this.listenerCount("packet") > 0) this.emit("packet", packet);
     // A `packet` listener may have closed the session.
     if (this.readyState !== "open") return;
     switch (packet.type) {
-      case "message":
+      case "message": {
         // [EIO4:message] `4<text>` is a text message; binary arrives as a Buffer.
-        this.emit("message", packet.data ?? "");
+        const data = packet.data ?? "";
+        this.consumer?.onEngineMessage(data);
+        if (this.listenerCount("message") > 0) this.emit("message", data);
         break;
+      }
       case "pong":
         // [EIO4:heartbeat]
         this.heartbeat.start();
@@ -389,23 +383,29 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
   }
 
-  private onTransportError(err: Error): void {
+  /** @internal The transport failed. */
+  onTransportError(err: Error): void {
     // Emitting 'error' without a listener would throw; the close below reports it anyway.
     if (this.listenerCount("error") > 0) this.emit("error", err);
     this.onClose("transport error", err);
   }
 
-  private onTransportClose(): void {
+  /** @internal The transport's connection is gone. */
+  onTransportClose(): void {
     this.onClose("transport close");
   }
 
-  private onTransportDrain(): void {
+  /** @internal The transport wrote what it was given (send callbacks are due) or can write again. */
+  onTransportDrain(): void {
     if (this.readyState === "closed") return;
     this.outbox.runWritten();
     // A callback may have closed the session.
     if (this.readyState !== "open") return;
-    if (this.outbox.length > 0) this.flush();
-    else if (this.pendingUpgrade?.probed === true) this.releasePoll();
+    if (this.outbox.length > 0) {
+      this.flush();
+      // What waited went out without filling the transport again: no other drain will follow.
+      if (this.writable && this.outbox.length === 0 && !this.outbox.awaitingWrite) this.emit("drain");
+    } else if (this.pendingUpgrade?.probed === true) this.releasePoll();
     else this.emit("drain");
   }
 
@@ -422,6 +422,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.detachTransport(transport);
     // Idempotent; for "transport close"/"transport error" the connection is already going.
     transport.close(final);
+    this.onSessionClosed?.(this);
+    this.consumer?.onEngineClose(reason, description);
     this.emit("close", reason, description);
   }
 }

@@ -31,6 +31,11 @@ export class Heartbeat {
   private readonly timeout: number;
   private intervalTimer: NodeJS.Timeout | undefined = undefined;
   private timeoutTimer: NodeJS.Timeout | undefined = undefined;
+  /**
+   * performance.now() by which the outstanding ping's pong is due, rounded up to whole ms: a small
+   * integer (no boxed double per session) for the process' first 12 days.
+   */
+  private deadline = 0;
 
   /**
    * @param target - the session.
@@ -63,7 +68,22 @@ export class Heartbeat {
     heartbeat.intervalTimer = undefined;
     heartbeat.target.sendPing();
     clearTimeout(heartbeat.timeoutTimer);
+    heartbeat.deadline = Math.ceil(performance.now()) + heartbeat.timeout;
     heartbeat.timeoutTimer = setTimeout(Heartbeat.onTimeout, heartbeat.timeout, heartbeat);
+  }
+
+  /**
+   * Times the session out now if its pong is overdue, and says whether it did.
+   *
+   * [EIO4:heartbeat] Called before the session serves a request or a packet: the event loop runs
+   * I/O that is ready before a timer that is due, so a poll arriving just after the deadline would
+   * otherwise be answered (the ping delivered, the session revived) while the timer waits its turn.
+   */
+  expireIfOverdue(): boolean {
+    if (this.timeoutTimer === undefined || performance.now() < this.deadline) return false;
+    clearTimeout(this.timeoutTimer);
+    Heartbeat.onTimeout(this);
+    return true;
   }
 
   private static onTimeout(heartbeat: Heartbeat): void {

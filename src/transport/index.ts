@@ -9,7 +9,7 @@ export { generateSessionId } from "./handshake.ts";
 export { WebSocketTransport } from "./websocket.ts";
 export { PollingTransport } from "./polling.ts";
 export type { PollingSettings } from "./polling.ts";
-export type { EnginePacket, EnginePacketType, Transport, TransportEvents } from "./transport.ts";
+export type { EnginePacket, EnginePacketType, Transport, TransportSink } from "./transport.ts";
 export { ENGINE_DEFAULTS, resolveEngineOptions } from "./options.ts";
 export type { AllowRequest, EngineOptions, TransportName } from "./options.ts";
 export { CorsPolicy } from "./cors.ts";

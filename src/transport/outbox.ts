@@ -25,18 +25,20 @@ function sizeOf(data: string | Buffer | undefined): number {
  * ```
  */
 export class Outbox {
-  /** Packets queued since the last {@link Outbox.take}. */
-  private packets: EnginePacket[] = [];
+  /** Packets queued since the last {@link Outbox.take}; null when none, so an idle session holds no array. */
+  private packets: EnginePacket[] | null = null;
   /** What `packets` holds, as counted by sizeOf. */
   private weight = 0;
+  // The callback lists are created by the first send with a callback: most sessions never pass
+  // one, and would otherwise carry two empty arrays (64 bytes) for nothing.
   /** Callbacks of packets still queued. */
-  private pending: Callback[] = [];
+  private pending: Callback[] | null = null;
   /** Callbacks of packets handed to the transport, due on its next drain. */
-  private inflight: Callback[] = [];
+  private inflight: Callback[] | null = null;
 
   /** Number of queued packets. */
   get length(): number {
-    return this.packets.length;
+    return this.packets === null ? 0 : this.packets.length;
   }
 
   /** Weight of the queued packets (text: UTF-16 length, binary: bytes, plus one per packet). */
@@ -51,9 +53,10 @@ export class Outbox {
    * @param cb - called by {@link Outbox.runWritten} once the packet has been written.
    */
   push(packet: EnginePacket, cb: Callback | undefined): void {
-    this.packets.push(packet);
+    if (this.packets === null) this.packets = [packet];
+    else this.packets.push(packet);
     this.weight += sizeOf(packet.data);
-    if (cb !== undefined) this.pending.push(cb);
+    if (cb !== undefined) (this.pending ??= []).push(cb);
   }
 
   /**
@@ -63,35 +66,35 @@ export class Outbox {
    * @returns the packets, in order.
    */
   take(): EnginePacket[] {
-    const packets = this.packets;
-    this.packets = [];
+    const packets = this.packets ?? [];
+    this.packets = null;
     this.weight = 0;
-    if (this.pending.length > 0) {
-      if (this.inflight.length === 0) this.inflight = this.pending;
+    if (this.pending !== null) {
+      if (this.inflight === null) this.inflight = this.pending;
       else for (const cb of this.pending) this.inflight.push(cb);
-      this.pending = [];
+      this.pending = null;
     }
     return packets;
   }
 
   /** True when taken packets have send callbacks waiting for the transport's next drain. */
   get awaitingWrite(): boolean {
-    return this.inflight.length > 0;
+    return this.inflight !== null;
   }
 
   /** Runs the callbacks of everything taken so far (the transport has written it). */
   runWritten(): void {
-    if (this.inflight.length === 0) return;
+    if (this.inflight === null) return;
     const callbacks = this.inflight;
-    this.inflight = [];
+    this.inflight = null;
     for (const cb of callbacks) cb();
   }
 
   /** Drops every queued packet and every callback (the session is closing). */
   clear(): void {
-    this.packets = [];
+    this.packets = null;
     this.weight = 0;
-    this.pending = [];
-    this.inflight = [];
+    this.pending = null;
+    this.inflight = null;
   }
 }

@@ -7,7 +7,6 @@
  * held (the long poll) until the session has something to send; the heartbeat's ping bounds the
  * wait to pingInterval.
  */
-import { EventEmitter } from "node:events";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { decodePayload, encodePayload } from "engine.io-parser";
 import { abortRequest, EngineErrorCode, TransportFailure } from "./errors.ts";
@@ -15,7 +14,7 @@ import type { TransportFailureCode } from "./errors.ts";
 import { compress, pickCoding } from "./http-compression.ts";
 import type { ContentCoding } from "./http-compression.ts";
 import { fromParser } from "./transport.ts";
-import type { EnginePacket, Transport, TransportEvents } from "./transport.ts";
+import type { EnginePacket, Transport, TransportSink } from "./transport.ts";
 
 /** Limits and settings of a polling transport, from the engine's options. */
 export interface PollingSettings {
@@ -46,9 +45,11 @@ const BINARY_CONTENT_TYPE = /^application\/octet-stream/i;
  * transport.handle(req, res); // the handshake GET becomes the first pending poll
  * ```
  */
-export class PollingTransport extends EventEmitter<TransportEvents> implements Transport {
+export class PollingTransport implements Transport {
   /** Always `"polling"`. */
   readonly name = "polling" as const;
+  /** Who hears this transport (its session; the engine while it lingers). */
+  sink: TransportSink | null = null;
 
   private readonly settings: PollingSettings;
   /** The pending GET's response; at most one (a second concurrent GET closes the session). */
@@ -65,7 +66,6 @@ export class PollingTransport extends EventEmitter<TransportEvents> implements T
 
   /** @param settings - see {@link PollingSettings}. */
   constructor(settings: PollingSettings) {
-    super();
     this.settings = settings;
     this.onPollWritten = this.onPollWritten.bind(this);
   }
@@ -177,7 +177,7 @@ export class PollingTransport extends EventEmitter<TransportEvents> implements T
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.queue = [];
-    this.emit("close");
+    this.sink?.onTransportClose();
   }
 
   private takeQueue(): EnginePacket[] {
@@ -208,7 +208,7 @@ export class PollingTransport extends EventEmitter<TransportEvents> implements T
     } else if (this.queue.length > 0) {
       this.answerPoll(this.takeQueue());
     } else {
-      this.emit("drain");
+      this.sink?.onTransportDrain();
     }
   }
 
@@ -295,7 +295,7 @@ export class PollingTransport extends EventEmitter<TransportEvents> implements T
         // close packet: the client asked, it needs no telling), then the session closes.
         this.answerPoll([NOOP]);
       }
-      this.emit("packet", fromParser(parsed));
+      this.sink?.onTransportPacket(fromParser(parsed));
     }
   }
 
@@ -303,13 +303,13 @@ export class PollingTransport extends EventEmitter<TransportEvents> implements T
     abortRequest(res, EngineErrorCode.BAD_REQUEST);
     // An "error" packet is how a transport reports undecodable input; the session closes with
     // "parse error" and this transport with it.
-    this.emit("packet", { type: "error", data: why });
+    this.sink?.onTransportPacket({ type: "error", data: why });
   }
 
   private fail(code: TransportFailureCode, message: string): void {
     if (this.state === "closed") return;
-    // With no listener (lingering, or detached) 'error' would throw; the close is what matters.
-    if (this.listenerCount("error") > 0) this.emit("error", new TransportFailure(code, message));
+    // Lingering or detached, nobody hears it: the close is what matters.
+    this.sink?.onTransportError(new TransportFailure(code, message));
     this.close();
   }
 
@@ -351,7 +351,7 @@ export class PollingTransport extends EventEmitter<TransportEvents> implements T
 
   private onPollWritten(): void {
     // The packets are out: their send callbacks are due.
-    if (this.state === "open") this.emit("drain");
+    if (this.state === "open") this.sink?.onTransportDrain();
   }
 }
 

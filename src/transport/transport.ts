@@ -6,7 +6,6 @@
  * session start on HTTP long-polling and move to WebSocket (the upgrade) without either side
  * knowing the other's internals.
  */
-import type { EventEmitter } from "node:events";
 import type { Packet as ParserPacket } from "engine.io-parser";
 import type { TransportName } from "./options.ts";
 
@@ -26,41 +25,53 @@ export interface EnginePacket {
   options?: { compress: boolean };
 }
 
-/** Events a {@link Transport} emits, as a listener-argument map. */
-export type TransportEvents = {
+/**
+ * What a {@link Transport} reports to: the session it carries, or an upgrade probing it.
+ *
+ * One owner set through `transport.sink` rather than four EventEmitter listeners: a transport
+ * has exactly one owner at a time, and the emitter (its listener table, four bound functions,
+ * an emit per packet) cost 0.56 KB of heap per connection (heap snapshots, 1000 idle
+ * connections: 7.06 → 6.50 KB each).
+ */
+export interface TransportSink {
   /** A packet arrived and was decoded (its type is `"error"` when it could not be decoded). */
-  packet: [packet: EnginePacket];
-  /** The transport failed (socket error, frame too large, ...); a `close` follows or has happened. */
-  error: [err: Error];
-  /** The underlying connection is gone. Emitted at most once. */
-  close: [];
+  onTransportPacket(packet: EnginePacket): void;
+  /** The transport failed (socket error, frame too large, ...); a close follows or has happened. */
+  onTransportError(err: Error): void;
+  /** The underlying connection is gone. Reported at most once. */
+  onTransportClose(): void;
   /** Everything handed to {@link Transport.send} has been written; `writable` is true again. */
-  drain: [];
-};
+  onTransportDrain(): void;
+}
 
 /**
  * What both transports (websocket and HTTP long-polling) implement.
  *
  * Contract:
+ * - What happens to the transport is reported to its `sink` (null: nobody listens, and the
+ *   report is dropped).
  * - `send(packets)` writes the packets in order. Callers send only while `writable` is true.
- * - `drain` fires whenever `writable` may have become true again or sent packets have been
- *   written (their send callbacks are due). Over WebSocket that is when every pending frame has
- *   been written; over polling, when a response has been written and when a new GET arrives.
+ * - `onTransportDrain` is reported whenever `writable` may have become true again or sent
+ *   packets have been written (their send callbacks are due). Over WebSocket that is when every
+ *   pending frame has been written; over polling, when a response has been written and when a
+ *   new GET arrives.
  * - `close(final)` is idempotent and closes after what was already sent. With `final` (a
  *   server-initiated close) the transport first delivers those packets and then tells the client
  *   the session is over, even if, over polling, that has to wait (a bounded time) for the next GET.
  * - `discard()` ends a transport that an upgrade replaced: a request still waiting is released
  *   with a noop and nothing else is sent.
- * - `error` is always followed (now or later) by `close`.
+ * - `onTransportError` is always followed (now or later) by `onTransportClose`.
  */
-export interface Transport extends EventEmitter<TransportEvents> {
+export interface Transport {
   /** Which transport this is. */
   readonly name: TransportName;
+  /** Who hears this transport's packets, errors, close and drains; set by its owner. */
+  sink: TransportSink | null;
   /** True when a send would be written now (nothing pending from the previous send). */
   readonly writable: boolean;
   /**
-   * Encodes and writes packets, in order. With `notifyWritten`, a `drain` follows once they
-   * are written (the session has send callbacks waiting for it).
+   * Encodes and writes packets, in order. With `notifyWritten`, a drain follows once they are
+   * written (the session has send callbacks waiting for it).
    */
   send(packets: readonly EnginePacket[], notifyWritten?: boolean): void;
   /**
@@ -70,6 +81,11 @@ export interface Transport extends EventEmitter<TransportEvents> {
   close(final?: readonly EnginePacket[]): void;
   /** Ends a transport the session upgraded away from; see the contract above. Idempotent. */
   discard(): void;
+  /**
+   * Ends the connection at once, dropping whatever is unwritten, with no close handshake: for a
+   * peer that does not read, which a graceful close would wait for. Idempotent.
+   */
+  destroy(): void;
 }
 
 /**

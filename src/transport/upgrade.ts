@@ -8,7 +8,7 @@
  * on the session lives there. Anything else on the WebSocket before `5`, a close, or no `5`
  * within upgradeTimeout cancels the upgrade: the WebSocket is closed, the session stays on polling.
  */
-import type { EnginePacket, Transport } from "./transport.ts";
+import type { EnginePacket, Transport, TransportSink } from "./transport.ts";
 
 const PROBE_ANSWER: EnginePacket = Object.freeze({ type: "pong", data: "probe" });
 
@@ -30,7 +30,7 @@ export interface UpgradeHost {
  * const upgrade = new TransportUpgrade(session, new WebSocketTransport(ws, socket), 10_000);
  * ```
  */
-export class TransportUpgrade {
+export class TransportUpgrade implements TransportSink {
   /** The transport being probed. */
   readonly transport: Transport;
   /** True once `2probe` has been answered. */
@@ -40,7 +40,7 @@ export class TransportUpgrade {
   private timer: NodeJS.Timeout | undefined;
 
   /**
-   * Starts listening on the new transport and starts the upgradeTimeout clock.
+   * Becomes the new transport's sink and starts the upgradeTimeout clock.
    *
    * @param host - the session being upgraded.
    * @param transport - the new transport (a WebSocket).
@@ -49,11 +49,7 @@ export class TransportUpgrade {
   constructor(host: UpgradeHost, transport: Transport, timeoutMs: number) {
     this.host = host;
     this.transport = transport;
-    this.onPacket = this.onPacket.bind(this);
-    this.fail = this.fail.bind(this);
-    transport.on("packet", this.onPacket);
-    transport.on("error", this.fail);
-    transport.on("close", this.fail);
+    transport.sink = this;
     this.timer = setTimeout(TransportUpgrade.onTimeout, timeoutMs, this);
   }
 
@@ -67,7 +63,8 @@ export class TransportUpgrade {
     upgrade.fail();
   }
 
-  private onPacket(packet: EnginePacket): void {
+  /** @internal A packet on the probed transport. */
+  onTransportPacket(packet: EnginePacket): void {
     if (!this.probed && packet.type === "ping" && packet.data === "probe") {
       this.probed = true;
       this.transport.send([PROBE_ANSWER]);
@@ -83,6 +80,19 @@ export class TransportUpgrade {
     this.fail();
   }
 
+  /** @internal The probed transport failed: the upgrade fails with it. */
+  onTransportError(): void {
+    this.fail();
+  }
+
+  /** @internal The probed transport closed: the upgrade fails. */
+  onTransportClose(): void {
+    this.fail();
+  }
+
+  /** @internal Nothing waits for a drain during the probe. */
+  onTransportDrain(): void {}
+
   private fail(): void {
     if (this.timer === undefined) return; // already finished
     this.stop();
@@ -93,8 +103,6 @@ export class TransportUpgrade {
   private stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.transport.off("packet", this.onPacket);
-    this.transport.off("error", this.fail);
-    this.transport.off("close", this.fail);
+    if (this.transport.sink === this) this.transport.sink = null;
   }
 }

@@ -5,14 +5,13 @@
  * text frames (`4hello`), binary messages are binary frames carrying the raw bytes (no type
  * prefix, the frame opcode says "binary message").
  */
-import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { decodePacket, encodePacket } from "engine.io-parser";
 import { WebSocket } from "ws";
 import type { RawData } from "ws";
 import { fromParser } from "./transport.ts";
 import { frameOf } from "./frame.ts";
-import type { EnginePacket, Transport, TransportEvents } from "./transport.ts";
+import type { EnginePacket, Transport, TransportSink } from "./transport.ts";
 
 // ws merges its own defaults into the options of every send(); four frozen objects cover every
 // combination so the hot path allocates none.
@@ -31,19 +30,21 @@ function toBuffer(data: RawData): Buffer {
 /**
  * Engine.IO transport over an established `ws` WebSocket.
  *
- * Emits `packet`, `error`, `close` and `drain` (see {@link TransportEvents}).
+ * Reports packets, errors, its close and drains to its `sink` (see {@link TransportSink}).
  *
  * @example
  * ```ts
  * wss.handleUpgrade(req, socket, head, (ws) => {
  *   const transport = new WebSocketTransport(ws, socket);
- *   transport.on("packet", (p) => console.log(p.type, p.data));
+ *   transport.sink = session; // session.onTransportPacket(p) for each packet
  * });
  * ```
  */
-export class WebSocketTransport extends EventEmitter<TransportEvents> implements Transport {
+export class WebSocketTransport implements Transport {
   /** Always `"websocket"`. */
   readonly name = "websocket" as const;
+  /** Who hears this transport (the session, or an upgrade while it probes). */
+  sink: TransportSink | null = null;
 
   private readonly ws: WebSocket;
   /**
@@ -65,6 +66,8 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
    */
   private compressCurrent = true;
   private closed = false;
+  private boundWriteEncoded: ((encoded: unknown) => void) | null = null;
+  private boundOnWritten: (() => void) | null = null;
 
   /**
    * @param ws - an open WebSocket, as handed over by `WebSocketServer#handleUpgrade`.
@@ -72,12 +75,10 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
    *   http server's `upgrade` event); used to cork batches.
    */
   constructor(ws: WebSocket, socket: Duplex) {
-    super();
     this.ws = ws;
     this.socket = socket;
-    // Bound once per connection, not per message.
-    this.writeEncoded = this.writeEncoded.bind(this);
-    this.onWritten = this.onWritten.bind(this);
+    // Bound once per connection, not per message. writeEncoded and onWritten are bound on first
+    // use instead: most connections (no compression, no send callbacks) never need them.
     this.onMessage = this.onMessage.bind(this);
     this.onError = this.onError.bind(this);
     this.onClose = this.onClose.bind(this);
@@ -121,7 +122,7 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
     try {
       for (const packet of packets) {
         this.compressCurrent = packet.options?.compress ?? true;
-        encodePacket(packet, true, this.writeEncoded);
+        encodePacket(packet, true, (this.boundWriteEncoded ??= this.writeEncoded.bind(this)));
       }
     } finally {
       this.socket.uncork();
@@ -147,6 +148,14 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
   }
 
   /**
+   * Drops the TCP connection without a close frame: queued behind a backlog the client does not
+   * read, the frame would hold the socket (and its buffer) until ws' close timeout, 30 s.
+   */
+  destroy(): void {
+    this.ws.terminate();
+  }
+
+  /**
    * Writes each packet's frame to the socket; several are corked into one writev. A shared
    * broadcast message brings its frame already built ({@link frameOf}).
    */
@@ -160,7 +169,7 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
       const frame = frameOf(packets[i] as EnginePacket);
       const last = notifyWritten && i === packets.length - 1 ? frame.length - 1 : -1;
       for (let j = 0; j < frame.length; j++) {
-        if (j === last) socket.write(frame[j], this.onWritten);
+        if (j === last) socket.write(frame[j], this.writtenCallback());
         else socket.write(frame[j]);
       }
     }
@@ -169,7 +178,7 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
   }
 
   private onSocketDrain(): void {
-    if (!this.closed) this.emit("drain");
+    if (!this.closed) this.sink?.onTransportDrain();
   }
 
   private writeEncoded(encoded: unknown): void {
@@ -181,13 +190,17 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
     const options = binary
       ? (this.compressCurrent ? BINARY_COMPRESSED : BINARY_PLAIN)
       : (this.compressCurrent ? TEXT_COMPRESSED : TEXT_PLAIN);
-    this.ws.send(encoded, options, this.onWritten);
+    this.ws.send(encoded, options, this.writtenCallback());
+  }
+
+  private writtenCallback(): () => void {
+    return (this.boundOnWritten ??= this.onWritten.bind(this));
   }
 
   private onWritten(): void {
     // An error here (socket gone) also surfaces as ws 'error'/'close'; only the count matters.
     this.pendingWrites--;
-    if (this.pendingWrites === 0 && !this.closed) this.emit("drain");
+    if (this.pendingWrites === 0 && !this.closed) this.sink?.onTransportDrain();
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -196,18 +209,17 @@ export class WebSocketTransport extends EventEmitter<TransportEvents> implements
     const packet = isBinary
       ? decodePacket(toBuffer(data), "nodebuffer")
       : decodePacket(toBuffer(data).toString("utf8"));
-    this.emit("packet", fromParser(packet));
+    this.sink?.onTransportPacket(fromParser(packet));
   }
 
   private onError(err: Error): void {
-    // An 'error' with no listener would throw inside ws' event handling and crash the process;
-    // once the session has let go of this transport nobody needs to hear about it anyway.
-    if (this.listenerCount("error") > 0) this.emit("error", err);
+    // Once the session has let go of this transport (no sink) nobody needs to hear about it.
+    this.sink?.onTransportError(err);
   }
 
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    this.emit("close");
+    this.sink?.onTransportClose();
   }
 }

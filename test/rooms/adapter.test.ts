@@ -166,6 +166,24 @@ describe("Adapter", () => {
       expect(a.client.writes[0]?.opts.compress).toBeUndefined();
     });
 
+    it("delivers both broadcasts exactly when a write broadcasts again", () => {
+      const { nsp, all, a, b, c, d, e } = setup();
+      // b's write (b is in both r1 and r2, after a) starts a second union with its own exclusion;
+      // the first must still reach b once, c once, and skip d.
+      b.client.writeToEngine.mockImplementationOnce((encoded, opts) => {
+        b.client.writes.push({ encoded, opts });
+        nsp.adapter.broadcast(event("inner"), { rooms: new Set(["r2", "r1", "r3"]), except: new Set(["a"]) });
+      });
+      nsp.adapter.broadcast(event("outer"), { rooms: new Set(["r1", "r2"]), except: new Set(["r3"]) });
+
+      const outer = '2/chat,["outer"]';
+      const inner = '2/chat,["inner"]';
+      expect(all.map((s) => texts(s).filter((t) => t === outer).length)).toEqual([1, 1, 1, 0, 0]);
+      expect(all.map((s) => texts(s).filter((t) => t === inner).length)).toEqual([0, 1, 1, 1, 0]);
+      expect([texts(a), texts(d), texts(e)]).toEqual([[outer], [inner], []]);
+      expect(encodeSpy).toHaveBeenCalledTimes(2);
+    });
+
     it("shares binary attachments across recipients", () => {
       const { nsp, a, b } = setup();
       nsp.adapter.broadcast(event("file", Buffer.from([1, 2, 3])), { rooms: new Set(["r1"]) });

@@ -47,6 +47,7 @@ export class FakeSocket implements AdapterSocket {
   readonly handshake: Handshake;
   data: unknown;
   connected = true;
+  targetStamp = 0;
   readonly acks = new Map<number, AckCallback>();
   readonly emitted: unknown[][] = [];
   closedWith: boolean | undefined = undefined;

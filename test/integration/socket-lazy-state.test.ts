@@ -1,0 +1,155 @@
+/**
+ * A server-side Socket builds what most sockets never use on first use (issue 4, memory per
+ * connection): the handshake record, `data`, acks, middlewares, catch-all lists, emit flags,
+ * and the client's "CONNECT in progress" set. These tests pin that nothing observable changed:
+ * the values are those of the connection instant, and each piece works once created.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Socket } from "../../src/index.ts";
+import { cleanup, startServer } from "../support/harness.ts";
+import { RawClient } from "../support/raw.ts";
+
+afterEach(async () => {
+  vi.useRealTimers();
+  await cleanup();
+});
+
+/** Resolves with the next socket to connect to the main namespace of `io`. */
+function nextSocket(io: { once(ev: "connection", fn: (socket: Socket) => void): unknown }): Promise<Socket> {
+  return new Promise((resolve) => io.once("connection", resolve));
+}
+
+describe("socket.handshake, built on first read", () => {
+  it("has the values of the connection instant, whenever it is first read", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const connectedAt = Date.UTC(2031, 4, 6, 7, 8, 9, 10);
+    vi.setSystemTime(connectedAt);
+    const { io, port } = await startServer();
+    const connection = nextSocket(io);
+    const { raw } = await RawClient.open(port, { query: { room: "blue", n: "2" } });
+    await raw.connectNsp("/", { token: "t" });
+    const socket = await connection;
+
+    // A minute passes before anyone looks at the handshake.
+    vi.setSystemTime(connectedAt + 60_000);
+    const hs = socket.handshake;
+    expect(hs.issued).toBe(connectedAt);
+    expect(hs.time).toBe(new Date(connectedAt).toString());
+    expect(hs.auth).toEqual({ token: "t" });
+    expect(hs.headers).toBe(socket.request.headers);
+    expect(hs.url).toBe(socket.request.url);
+    expect(hs.query).toEqual({ EIO: "4", transport: "websocket", room: "blue", n: "2" });
+    expect(hs.address).toBe(socket.conn.remoteAddress);
+    expect(["127.0.0.1", "::ffff:127.0.0.1"]).toContain(hs.address);
+    expect(hs.xdomain).toBe(false);
+    expect(hs.secure).toBe(false);
+    // Built once: the same object on every read, so changes to it stick.
+    expect(socket.handshake).toBe(hs);
+  });
+
+  it("still has the client's address when first read after the connection is gone", async () => {
+    const { io, port } = await startServer();
+    const connection = nextSocket(io);
+    const { raw } = await RawClient.open(port);
+    await raw.connectNsp("/");
+    const socket = await connection;
+    const address = new Promise<string>((resolve) => socket.on("disconnect", () => resolve(socket.handshake.address)));
+    raw.terminate();
+    expect(["127.0.0.1", "::ffff:127.0.0.1"]).toContain(await address);
+  });
+});
+
+describe("socket.request and socket.data", () => {
+  it("request is the HTTP request that opened the connection", async () => {
+    const { io, port } = await startServer();
+    const connection = nextSocket(io);
+    const { raw } = await RawClient.open(port);
+    await raw.connectNsp("/");
+    const socket = await connection;
+    expect(socket.request).toBe(socket.conn.request);
+    expect(socket.request.headers.host).toBe(`127.0.0.1:${port}`);
+  });
+
+  it("data is {} until set, keeps what is put in it, and can be replaced", async () => {
+    const { io, port } = await startServer();
+    const connection = nextSocket(io);
+    const { raw } = await RawClient.open(port);
+    await raw.connectNsp("/");
+    const socket = await connection;
+    expect(socket.data).toEqual({});
+    socket.data["user"] = "ada";
+    expect(socket.data).toEqual({ user: "ada" });
+    socket.data = { user: "grace" };
+    const [remote] = await io.fetchSockets();
+    expect(remote?.data).toEqual({ user: "grace" });
+  });
+});
+
+describe("per-socket state created on first use", () => {
+  it("[SIO5:ack-timeout] a flag applies to one emit only", async () => {
+    const { io, port } = await startServer();
+    const connection = nextSocket(io);
+    const { raw } = await RawClient.open(port);
+    await raw.connectNsp("/");
+    const socket = await connection;
+
+    const first = new Promise<unknown[]>((resolve) => socket.timeout(5_000).emit("first", (...args: unknown[]) => resolve(args)));
+    raw.send(`43${/^42(\d+)/.exec(await raw.nextText('42'))?.[1] ?? ""}["one"]`);
+    expect(await first).toEqual([null, "one"]);
+
+    // No timeout flag any more: the ack gets the answer alone, without an error first.
+    const second = new Promise<unknown[]>((resolve) => socket.emit("second", (...args: unknown[]) => resolve(args)));
+    raw.send(`43${/^42(\d+)/.exec(await raw.nextText('42'))?.[1] ?? ""}["two"]`);
+    expect(await second).toEqual(["two"]);
+  });
+
+  it("catch-all lists are empty before the first listener, and work once one is added", async () => {
+    const { io, port } = await startServer();
+    const connection = nextSocket(io);
+    const { raw } = await RawClient.open(port);
+    await raw.connectNsp("/");
+    const socket = await connection;
+    expect(socket.listenersAny()).toEqual([]);
+    expect(socket.listenersAnyOutgoing()).toEqual([]);
+    socket.offAny().offAnyOutgoing();
+
+    const seen: unknown[][] = [];
+    const listener = (event: string, ...args: unknown[]): void => {
+      seen.push([event, ...args]);
+    };
+    socket.onAny(listener);
+    expect(socket.listenersAny()).toEqual([listener]);
+    const marker = new Promise<void>((resolve) => socket.on("marker", () => resolve()));
+    raw.send('42["ping",1]');
+    raw.send('42["marker"]');
+    await marker;
+    expect(seen).toEqual([["ping", 1], ["marker"]]);
+  });
+
+  it("[SIO5:connect] a second CONNECT while a middleware still runs is ignored", async () => {
+    const { io, port } = await startServer();
+    let runs = 0;
+    let release: (() => void) | undefined;
+    io.use((_socket, next) => {
+      runs++;
+      release = () => next();
+    });
+    io.of("/other");
+    const { raw } = await RawClient.open(port);
+    raw.send("40");
+    raw.send("40");
+    // Ordering barrier: once /other has answered, the server has read both CONNECTs for "/".
+    raw.send("40/other,");
+    await raw.nextText("40/other,");
+    expect(runs).toBe(1);
+    release?.();
+    await raw.nextText('40{"sid"');
+    // Another barrier: nothing else for "/" arrives before this answer.
+    raw.send('42/other,["after"]');
+    raw.send("41/other,");
+    raw.send("40/other,");
+    await raw.nextText("40/other,");
+    expect(raw.texts().filter((t) => t.startsWith('40{"sid"'))).toHaveLength(1);
+    expect(runs).toBe(1);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * What each connection costs the server (issue 4, connect + join ramp and memory per
+ * connection), checked for behaviour: ids cut from a random pool are still unique and URL-safe,
+ * a query read by hand answers as URLSearchParams would, the 101 answer and the open packet
+ * leave in one write, and the Socket.IO layer consuming a session's messages directly leaves the
+ * session's own `message` and `close` events intact.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseQuery } from "../../src/transport/handshake.ts";
+import { randomId } from "../../src/transport/random-id.ts";
+import { generateSessionId } from "../../src/transport/index.ts";
+import type { EngineSocket } from "../../src/transport/index.ts";
+import { cleanup as cleanupHarness, startServer as startIo } from "../support/harness.ts";
+import { RawClient } from "../support/raw.ts";
+import { cleanup, startServer, TestClient } from "./helpers.ts";
+
+afterEach(async () => {
+  await cleanup();
+  await cleanupHarness();
+});
+
+const URL_SAFE_20 = /^[A-Za-z0-9_-]{20}$/;
+
+describe("ids from the random pool", () => {
+  it("are 20 URL-safe characters and distinct across several refills of the pool", () => {
+    const ids = new Set<string>();
+    // 255 ids per pool fill: 2000 ids span several refills.
+    for (let i = 0; i < 2000; i++) {
+      const id = i % 2 === 0 ? randomId() : generateSessionId();
+      expect(id).toMatch(URL_SAFE_20);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(2000);
+  });
+
+  it("give every session and every socket its own id", async () => {
+    const { io, port } = await startIo();
+    const clients = await Promise.all([RawClient.open(port), RawClient.open(port), RawClient.open(port)]);
+    const socketIds = await Promise.all(clients.map(({ raw }) => raw.connectNsp("/")));
+    const all = [...clients.map(({ open }) => open.sid), ...socketIds];
+    for (const id of all) expect(id).toMatch(URL_SAFE_20);
+    expect(new Set(all).size).toBe(6);
+    expect(io.of("/").sockets.size).toBe(3);
+  });
+});
+
+describe("request query parsing", () => {
+  it("reads a plain query by hand and anything else with URLSearchParams, with the same answers", () => {
+    const queries = [
+      "",
+      "EIO=4&transport=websocket",
+      "EIO=4&transport=polling&sid=Xq3Zb9-kT2_aaPlm0cBn&t=PqXg1",
+      "transport=websocket&transport=polling",
+      "EIO&transport=&=orphan&&sid=a=b",
+      "EIO=4&sid=a%2Db&transport=web%73ocket",
+      "EIO=4+&transport=a+b",
+      "EIO=%E0%A4%A&sid=%zz",
+      "EIOX=4&XEIO=5&EI=6",
+      "&&=x&EIO=4&",
+    ];
+    const names = ["EIO", "transport", "sid", "t", "", "missing"];
+    for (const search of queries) {
+      const reference = new URLSearchParams(search);
+      const query = parseQuery(`/engine.io/?${search}`);
+      for (const name of names) {
+        expect(query.get(name), `${name} in "${search}"`).toBe(reference.get(name));
+        expect(query.has(name), `${name} in "${search}"`).toBe(reference.has(name));
+      }
+    }
+    expect(parseQuery("/engine.io/").get("EIO")).toBeNull();
+  });
+});
+
+describe("WebSocket handshake", () => {
+  it("[EIO4:handshake] hands the 101 answer and the open packet to the kernel in one write", async () => {
+    const fx = await startServer();
+    // What reaches the socket's handle: `_write` per lone chunk, `_writev` for a corked batch.
+    const writes: string[] = [];
+    fx.http.prependListener("upgrade", (_req: IncomingMessage, socket: Duplex) => {
+      const write = socket._write.bind(socket);
+      socket._write = (chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void) => {
+        writes.push("write");
+        write(chunk, encoding, cb);
+      };
+      const writev = socket._writev?.bind(socket);
+      if (writev !== undefined) {
+        socket._writev = (chunks, cb) => {
+          writes.push(`writev of ${chunks.length}`);
+          writev(chunks, cb);
+        };
+      }
+    });
+    const client = new TestClient(fx.wsUrl());
+    const open = await client.next();
+    expect(String(open.data).startsWith('0{"sid":')).toBe(true);
+    expect(writes).toEqual(["writev of 2"]);
+  });
+});
+
+describe("the Socket.IO layer as the session's consumer", () => {
+  it("leaves the session's message and close events to other listeners, which hear them after the sockets", async () => {
+    const { io, port } = await startIo();
+    const order: string[] = [];
+    const session = new Promise<EngineSocket>((resolve) => io.engine.once("connection", resolve));
+    const { raw } = await RawClient.open(port);
+    const conn = await session;
+    const messages: unknown[] = [];
+    conn.on("message", (data) => messages.push(data));
+    const closed = new Promise<void>((resolve) => {
+      conn.on("close", (reason) => {
+        order.push(`session close: ${reason}`);
+        resolve();
+      });
+    });
+    io.on("connection", (socket) => {
+      socket.on("hello", (who: string) => order.push(`hello ${who}`));
+      socket.on("disconnect", (reason) => order.push(`socket disconnect: ${reason}`));
+    });
+    await raw.connectNsp("/");
+    raw.send('42["hello","you"]');
+    // [EIO4:close] The client ends the session while its socket is still connected.
+    raw.send("1");
+    await closed;
+    expect(messages).toEqual(["0", '2["hello","you"]']);
+    expect(order).toEqual(["hello you", "socket disconnect: transport close", "session close: transport close"]);
+  });
+});
