@@ -86,7 +86,7 @@ for (const c of micro?.cases ?? []) {
 }
 const failed = Object.entries(codes).filter(([, code]) => code !== 0).map(([part]) => part);
 const checks = fanout ? (fanout.allPassed ? "every delivery check passed" : "A DELIVERY CHECK FAILED") : "fan-out not run";
-console.log(`\n=== summary (medians; the server hot path is not optimised yet unless stated)\n${table(rows)}\n${checks}`);
+console.log(`\n=== summary (medians of alternating runs; ratio = roomcast / socket.io)\n${table(rows)}\n${checks}`);
 
 const panels: ChartPanel[] = [];
 if (fanout) {
