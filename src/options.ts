@@ -3,6 +3,7 @@
  * Engine.IO options (ping, payload, transports…) are defined by transport/ and passed through.
  */
 import type { EngineOptions } from "./transport/options.ts";
+import type { Server as HttpServer } from "node:http";
 import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
 
 /** Socket.IO-level options. */
@@ -55,4 +56,29 @@ export function resolveSocketIoOptions(partial: Partial<SocketIoOptions> = {}): 
     throw new TypeError("roomcast: option path must be a non-empty string");
   }
   return opts;
+}
+
+const SOCKET_IO_KEYS = new Set<string>([
+  "path",
+  "serveClient",
+  "adapter",
+  "connectTimeout",
+  "cleanupEmptyChildNamespaces",
+  "maxAttachments",
+  "maxDynamicNamespaces",
+]);
+
+/** Splits user options into Socket.IO-level and Engine.IO-level parts. */
+export function splitOptions(opts: Partial<ServerOptions>): { sio: Partial<SocketIoOptions>; engine: Partial<EngineOptions> } {
+  const sio: Record<string, unknown> = {};
+  const engine: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(opts)) {
+    (SOCKET_IO_KEYS.has(key) ? sio : engine)[key] = value;
+  }
+  return { sio: sio as Partial<SocketIoOptions>, engine: engine as Partial<EngineOptions> };
+}
+
+/** Whether the first constructor argument is an HTTP server (rather than options). */
+export function isHttpServer(value: unknown): value is HttpServer {
+  return typeof value === "object" && value !== null && typeof (value as HttpServer).listen === "function";
 }

@@ -23,37 +23,13 @@ import {
   type MessageArgs,
   type ReservedOrUserListener,
 } from "./typed-events.ts";
-import { resolveSocketIoOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
+import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
 import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
 import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
 import { isTraceEnabled, traceEngine } from "./trace.ts";
-
-const SOCKET_IO_KEYS = new Set<string>([
-  "path",
-  "serveClient",
-  "adapter",
-  "connectTimeout",
-  "cleanupEmptyChildNamespaces",
-  "maxAttachments",
-  "maxDynamicNamespaces",
-]);
-
-/** Splits user options into Socket.IO-level and Engine.IO-level parts. */
-function splitOptions(opts: Partial<ServerOptions>): { sio: Partial<SocketIoOptions>; engine: Partial<EngineOptions> } {
-  const sio: Record<string, unknown> = {};
-  const engine: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(opts)) {
-    (SOCKET_IO_KEYS.has(key) ? sio : engine)[key] = value;
-  }
-  return { sio: sio as Partial<SocketIoOptions>, engine: engine as Partial<EngineOptions> };
-}
-
-function isHttpServer(value: unknown): value is HttpServer {
-  return typeof value === "object" && value !== null && typeof (value as HttpServer).listen === "function";
-}
 
 /**
  * A Socket.IO v5 server.
