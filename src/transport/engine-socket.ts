@@ -4,27 +4,19 @@
  * The session is independent of the transport carrying it (see {@link Transport}), so the
  * polling → websocket upgrade only swaps `transport` and keeps the sid, timers and buffer.
  */
-import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
-import { TransportFailure } from "./errors.ts";
+import { BufferedSession } from "./buffered-session.ts";
 import type { TransportName } from "./options.ts";
-import type { SharedMessage } from "./frame.ts";
 import { Heartbeat, type HeartbeatTarget } from "./heartbeat.ts";
-import { Outbox } from "./outbox.ts";
-import type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions, SessionConsumer } from "./session-types.ts";
-import { scheduleTickFlush, type TickFlushable } from "./tick-flush.ts";
-import type { EnginePacket, EnginePacketType, Transport, TransportSink } from "./transport.ts";
+import type { CloseReason, EngineSocketInit, SessionConsumer } from "./session-types.ts";
+import type { EnginePacket, Transport, TransportSink } from "./transport.ts";
 import { TransportUpgrade } from "./upgrade.ts";
 import type { UpgradeHost } from "./upgrade.ts";
 
 export type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions, SessionConsumer } from "./session-types.ts";
 
-// Frozen and shared: the per-packet options carry no state, so no allocation per send.
-const COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: true });
-const NO_COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: false });
+/** Releases a held GET during an upgrade; frozen and shared. */
 const NOOP: EnginePacket = Object.freeze({ type: "noop" });
-
-type Callback = () => void;
 
 /**
  * One Engine.IO v4 session.
@@ -42,7 +34,7 @@ type Callback = () => void;
  * });
  * ```
  */
-export class EngineSocket extends EventEmitter<EngineSocketEvents> implements HeartbeatTarget, TickFlushable, TransportSink {
+export class EngineSocket extends BufferedSession implements HeartbeatTarget, TransportSink {
   /** The session id (sid). */
   readonly id: string;
   /** The request that opened the session. */
@@ -51,18 +43,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements He
   readonly protocol = 4;
   /** Remote address of the client as seen by the TCP socket ("" if unknown). */
   readonly remoteAddress: string;
-  /** Lifecycle state. */
-  readyState: EngineSocketState = "opening";
   /** @internal Called with each message and the close, before the events (the Socket.IO layer). */
   consumer: SessionConsumer | null = null;
 
-  private currentTransport: Transport;
   private readonly pingInterval: number;
   private readonly pingTimeout: number;
-  private readonly maxBufferedBytes: number;
-  /** Packets queued since the last flush, and the callbacks of what was sent. */
-  private readonly outbox = new Outbox();
-  private flushScheduled = false;
   private readonly heartbeat: Heartbeat;
   /** The upgrade in progress, if any. */
   private pendingUpgrade: TransportUpgrade | null = null;
@@ -75,7 +60,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements He
    * @param init - see {@link EngineSocketInit}.
    */
   constructor(init: EngineSocketInit) {
-    super();
+    super(init.transport, init.opts.maxBufferedBytes);
     this.id = init.id;
     this.request = init.request;
     // Captured now: a destroyed socket forgets its remote address.
@@ -85,8 +70,6 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements He
     // The session is its heartbeat's target: no closures or target record per session.
     this.heartbeat = new Heartbeat(this, this.pingInterval, this.pingTimeout);
     this.onSessionClosed = init.closed;
-    this.maxBufferedBytes = init.opts.maxBufferedBytes;
-    this.currentTransport = init.transport;
     this.attachTransport(init.transport);
     this.open(init.upgrades, init.opts.maxHttpBufferSize);
   }
@@ -104,32 +87,6 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements He
   /** True while a WebSocket is being probed for an upgrade of this (polling) session. */
   get upgrading(): boolean {
     return this.pendingUpgrade !== null;
-  }
-
-  /**
-   * Queues a message; it is written on the next tick together with everything else queued in
-   * this tick. Dropped silently once the session is closing or closed.
-   *
-   * @param data - text (a string) or binary (a Buffer) message.
-   * @param opts - `compress` (default true) allows permessage-deflate for this message.
-   * @param cb - called once the message has been written to the connection (not called if the
-   *   session closes first).
-   * @returns this
-   */
-  send(data: string | Buffer, cb?: Callback): this;
-  send(data: string | Buffer, opts?: SendOptions, cb?: Callback): this;
-  send(data: string | Buffer, optsOrCb?: SendOptions | Callback, cb?: Callback): this {
-    if (typeof optsOrCb === "function") this.sendPacket("message", data, true, optsOrCb);
-    else this.sendPacket("message", data, optsOrCb?.compress ?? true, cb);
-    return this;
-  }
-
-  /** Alias of {@link EngineSocket.send}. */
-  write(data: string | Buffer, cb?: Callback): this;
-  write(data: string | Buffer, opts?: SendOptions, cb?: Callback): this;
-  write(data: string | Buffer, optsOrCb?: SendOptions | Callback, cb?: Callback): this {
-    if (typeof optsOrCb === "function") return this.send(data, optsOrCb);
-    return this.send(data, optsOrCb, cb);
   }
 
   /**
@@ -248,46 +205,6 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements He
     this.heartbeat.start();
   }
 
-  /**
-   * Queues a message shared by the recipients of one broadcast: the same object goes into every
-   * recipient's buffer, and its WebSocket frame is built once ({@link SharedMessage}).
-   *
-   * @param message - the message; not copied, never modified.
-   */
-  sendShared(message: SharedMessage): void {
-    if (this.readyState === "closing" || this.readyState === "closed") return;
-    // No `packetCreate` here: the message was created once for all recipients, and checking
-    // for listeners per recipient was a measurable share of a broadcast's cost.
-    this.enqueue(message, undefined);
-  }
-
-  private sendPacket(type: EnginePacketType, data: string | Buffer | undefined, compress: boolean, cb: Callback | undefined): void {
-    if (this.readyState === "closing" || this.readyState === "closed") return;
-    const packet: EnginePacket = { type, data, options: compress ? COMPRESS : NO_COMPRESS };
-    this.emit("packetCreate", packet);
-    this.enqueue(packet, cb);
-  }
-
-  private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
-    this.outbox.push(packet, cb);
-    // Checked only while the transport cannot write: a burst into a writable transport is
-    // handed over at the end of this tick and is the kernel's to buffer, not ours.
-    if (this.outbox.bytes > this.maxBufferedBytes && !this.currentTransport.writable) {
-      this.overflow();
-      return;
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      scheduleTickFlush(this);
-    }
-  }
-
-  /** @internal Flushes this session, scheduled by {@link scheduleTickFlush}. */
-  flushOnTick(): void {
-    this.flushScheduled = false;
-    this.flush();
-  }
-
   /** @internal [EIO4:heartbeat] Queues a ping; called by the heartbeat. */
   sendPing(): void {
     this.sendPacket("ping", undefined, true, undefined);
@@ -296,40 +213,6 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements He
   /** @internal [EIO4:heartbeat] No pong came in time; called by the heartbeat. */
   onPingTimeout(): void {
     this.onClose("ping timeout");
-  }
-
-  /** Hands the buffer to the transport, or leaves it for the transport's next `drain`. */
-  private flush(): void {
-    if (this.readyState !== "open" || this.outbox.length === 0) return;
-    if (!this.currentTransport.writable) {
-      if (this.outbox.bytes > this.maxBufferedBytes) this.overflow();
-      return; // onTransportDrain flushes later
-    }
-    const packets = this.outbox.take();
-    // Per socket per tick on the broadcast path: skip the emit machinery when nobody listens.
-    if (this.listenerCount("flush") > 0) this.emit("flush", packets);
-    this.currentTransport.send(packets, this.outbox.awaitingWrite);
-  }
-
-  /**
-   * [EIO4:buffer-bound] The write buffer went above maxBufferedBytes while the transport could
-   * not write: the session stops taking packets now and closes on the next tick. Deferred
-   * because a send may come from inside a broadcast loop, which a synchronous close (sockets
-   * leaving their rooms) would pull the rug from under.
-   */
-  private overflow(): void {
-    this.readyState = "closing";
-    this.outbox.clear();
-    process.nextTick(EngineSocket.closeOverflowed, this);
-  }
-
-  private static closeOverflowed(socket: EngineSocket): void {
-    const err = new TransportFailure(
-      "ROOMCAST_ERR_BUFFER_FULL",
-      `more than maxBufferedBytes (${socket.maxBufferedBytes}) queued while the ${socket.currentTransport.name} transport could not write`,
-    );
-    socket.onClose("transport error", err);
-    socket.currentTransport.destroy(); // a graceful close would wait behind what it does not read
   }
 
   private attachTransport(transport: Transport): void {
@@ -410,7 +293,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements He
   }
 
   /** The single exit: clears timers and buffers, closes the transport, emits `close` once. */
-  private onClose(reason: CloseReason, description?: unknown, final?: readonly EnginePacket[]): void {
+  protected override onClose(reason: CloseReason, description?: unknown, final?: readonly EnginePacket[]): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.heartbeat.stop();
