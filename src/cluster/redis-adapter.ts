@@ -10,7 +10,7 @@ import { ClusterAdapter } from "./cluster-adapter.ts";
 import { asError, RedisAdapterError } from "./errors.ts";
 import { decode, encode } from "./msgpack.ts";
 import type { RedisLink } from "./redis-link.ts";
-import { decodeMessage, encodeMessage, fromWireOptions, fromWireRooms, isEventPacket, isRecord, toWireOptions } from "./wire.ts";
+import { decodeMessage, encodeMessage, fromWireOptions, fromWireRooms, isClientCount, isEventPacket, isRecord, toWireOptions } from "./wire.ts";
 
 /** How a server hears broadcasts. */
 export type ClassicSubscriptionMode = "pattern" | "per-room";
@@ -284,7 +284,9 @@ export class RedisAdapter extends ClusterAdapter {
     if (!isRecord(response) || typeof response.requestId !== "string") return;
     const id = response.requestId;
     if (this.acks.has(id)) {
-      if (response.type === RequestType.BROADCAST_CLIENT_COUNT && typeof response.clientCount === "number") {
+      // A count from another node is data from the network: anything but a whole number ≥ 0
+      // (NaN, negative) would hang the broadcast or end it early.
+      if (response.type === RequestType.BROADCAST_CLIENT_COUNT && isClientCount(response.clientCount)) {
         this.acks.onClientCount(id, response.clientCount);
       } else if (response.type === RequestType.BROADCAST_ACK) {
         this.acks.onAck(id, response.packet);

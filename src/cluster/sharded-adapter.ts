@@ -17,7 +17,7 @@ import type { AdapterNamespace, BroadcastOptions, Room } from "../rooms/types.ts
 import { ClusterAdapter } from "./cluster-adapter.ts";
 import { asError, RedisAdapterError } from "./errors.ts";
 import type { RedisLink } from "./redis-link.ts";
-import { decodeMessage, encodeMessage, fromWireOptions, fromWireRooms, isEventPacket, isRecord, toWireOptions } from "./wire.ts";
+import { decodeMessage, encodeMessage, fromWireOptions, fromWireRooms, isClientCount, isEventPacket, isRecord, toWireOptions } from "./wire.ts";
 
 /** Which rooms get a channel of their own. */
 export type ShardedSubscriptionMode = "static" | "dynamic" | "dynamic-private";
@@ -233,7 +233,7 @@ export class ShardedRedisAdapter extends ClusterAdapter {
     const id = data.requestId;
     switch (type) {
       case MessageType.BROADCAST_CLIENT_COUNT:
-        if (typeof id === "string" && typeof data.clientCount === "number") this.acks.onClientCount(id, data.clientCount);
+        if (typeof id === "string" && isClientCount(data.clientCount)) this.acks.onClientCount(id, data.clientCount);
         return true;
       case MessageType.BROADCAST_ACK:
         if (typeof id === "string") this.acks.onAck(id, data.packet);

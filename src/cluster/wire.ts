@@ -25,6 +25,11 @@ export interface WireSocket {
   data: unknown;
 }
 
+/** A client count from another node: a whole number, zero or more. */
+export function isClientCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
 /** A plain object (what JSON.parse and the msgpack decoder produce for maps). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);

@@ -80,6 +80,8 @@ export class Namespace<
   /** @internal Called when the last socket leaves (dynamic-namespace cleanup). */
   onEmpty: ((nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void) | undefined;
   private ackIds = 0;
+  /** Connections whose middlewares are still running: the namespace is not empty while they are. */
+  private pendingConnects = 0;
 
   /** @internal Created through `io.of(name)`. */
   constructor(
@@ -239,13 +241,20 @@ export class Namespace<
       this.accept(client, socket, done);
       return;
     }
+    this.pendingConnects++;
     runMiddlewares(this.middlewares, socket, (err?: ExtendedError) => {
-      if (!client.open) return done(undefined);
-      if (err) {
-        socket.refuse(err);
-        return done(undefined);
+      this.pendingConnects--;
+      try {
+        if (!client.open) return done(undefined);
+        if (err) {
+          socket.refuse(err);
+          return done(undefined);
+        }
+        this.accept(client, socket, done);
+      } finally {
+        // A refused (or abandoned) connection leaves a dynamic child as empty as it found it.
+        this.checkEmpty();
       }
-      this.accept(client, socket, done);
     });
   }
 
@@ -266,7 +275,12 @@ export class Namespace<
   remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) !== socket) return;
     this.sockets.delete(socket.id);
-    if (this.sockets.size === 0) this.onEmpty?.(this);
+    this.checkEmpty();
+  }
+
+  /** Calls `onEmpty` when no socket is in, and none is on its way in (middlewares running). */
+  private checkEmpty(): void {
+    if (this.sockets.size === 0 && this.pendingConnects === 0) this.onEmpty?.(this);
   }
 
   /** @internal Emits a lifecycle event on this namespace's listeners (used by the server). */

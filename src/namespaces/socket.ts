@@ -2,7 +2,8 @@
  * The server-side socket: one per client per namespace.
  */
 import type { IncomingMessage } from "node:http";
-import { PacketType, type Packet } from "../protocol/packet.ts";
+import { encodePacket } from "../protocol/encoder.ts";
+import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
@@ -133,13 +134,24 @@ export class Socket<
     const flags = this.takeFlags();
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const last = data[data.length - 1];
-    if (typeof last === "function") {
-      data.pop();
-      packet.id = this.nsp.nextAckId();
-      this.pendingAcks().expect(packet.id, last as AckCallback, flags.timeout);
+    if (typeof last !== "function") {
+      this.notifyOutgoing(data);
+      this.client.writePacket(packet, flags);
+      return true;
     }
+    data.pop();
+    const ack = last as AckCallback;
+    if (!this.connected) {
+      // Its acks were failed at the disconnect: one registered now would never be answered.
+      queueMicrotask(() => ack.call(this, new Error("socket has been disconnected")));
+      return true;
+    }
+    packet.id = this.nsp.nextAckId();
+    // Encoded before the ack is registered: a packet that cannot be encoded leaves no callback behind.
+    const encoded = encodePacket(packet);
+    this.pendingAcks().expect(packet.id, ack, flags.timeout);
     this.notifyOutgoing(data);
-    this.client.writePacket(packet, flags);
+    this.client.writeToEngine(encoded, flags);
     return true;
   }
 
@@ -268,10 +280,17 @@ export class Socket<
 
   /** @internal Refuses the connection with a CONNECT_ERROR. */
   refuse(err: Error & { data?: unknown }): void {
-    const data: { message: string; data?: unknown } = { message: err.message };
+    const data: { message: string; data?: unknown } = { message: String(err.message) };
     if (err.data !== undefined) data.data = err.data;
-    // [SIO5:connect-error]
-    this.client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, {});
+    let encoded: EncodedPacket;
+    try {
+      // [SIO5:connect-error]
+      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
+    } catch {
+      // `err.data` that cannot be serialised (a cycle, a BigInt): the client still gets the message.
+      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: { message: data.message } });
+    }
+    this.client.writeToEngine(encoded, {});
   }
 
   /** @internal Routes a decoded packet addressed to this namespace. */

@@ -83,8 +83,10 @@ export class BroadcastAck {
   private check(): void {
     if (
       !this.done &&
-      this.expectedServers === this.reportedServers &&
-      // ≥ rather than ===: a client answering twice must not keep the broadcast pending.
+      this.expectedServers >= 0 &&
+      // ≥ rather than ===: a server that reported and then left before the count was taken (or
+      // reported twice), or a client answering twice, must not keep the broadcast pending.
+      this.reportedServers >= this.expectedServers &&
       this.responses.length >= this.expectedClients
     ) {
       this.finish(null);

@@ -90,14 +90,15 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
   protected sendPacket(type: EnginePacketType, data: string | Buffer | undefined, compress: boolean, cb: Callback | undefined): void {
     if (this.readyState === "closing" || this.readyState === "closed") return;
     const packet: EnginePacket = { type, data, options: compress ? COMPRESS : NO_COMPRESS };
-    this.emit("packetCreate", packet);
+    if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", packet);
     this.enqueue(packet, cb);
   }
 
   private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
     this.outbox.push(packet, cb);
     // Checked only while the transport cannot write: a burst into a writable transport is
-    // handed over at the end of this tick and is the kernel's to buffer, not ours.
+    // handed over whole at the end of this tick (into the socket's own buffer and the kernel's),
+    // so the bound is maxBufferedBytes plus one tick's burst (README, Backpressure).
     if (this.outbox.bytes > this.maxBufferedBytes && !this.currentTransport.writable) {
       this.overflow();
       return;
