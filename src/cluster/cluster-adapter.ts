@@ -5,7 +5,7 @@
  */
 import type { ServerSideAck, SocketDetails } from "../rooms/adapter.ts";
 import type { Packet } from "../protocol/packet.ts";
-import type { AckCallback, BroadcastOptions, Room, SocketId } from "../rooms/types.ts";
+import type { AckCallback, BroadcastFlags, BroadcastOptions, Room, SocketId } from "../rooms/types.ts";
 import { AdapterCore } from "./adapter-core.ts";
 import { asError, RedisAdapterError } from "./errors.ts";
 import type { SubscriptionKind } from "./subscriptions.ts";
@@ -75,11 +75,22 @@ export abstract class ClusterAdapter extends AdapterCore {
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (count: number) => void, ack: AckCallback): void {
     packet.nsp = this.nsp.name;
     if (opts.flags?.local !== true) {
-      const id = this.acks.open(opts.flags?.timeout ?? this.requestsTimeout, clientCountCallback, ack);
+      const timeout = this.ackTimeout(opts.flags);
+      // The other servers get the effective deadline too, so they release their ack callbacks.
+      if (opts.flags?.timeout === undefined) opts = { ...opts, flags: { ...opts.flags, timeout } };
+      const id = this.acks.open(timeout, clientCountCallback, ack);
       if (id === undefined) this.reportError(new RedisAdapterError("ROOMCAST_ERR_REDIS_TIMEOUT", "too many broadcasts with acknowledgement pending: sent to this server only"));
       else this.sendBroadcastWithAck(id, packet, opts);
     }
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
+  }
+
+  /**
+   * Answers from other servers are routed only for a bounded time, so a broadcast with acks and
+   * no `timeout()` waits `requestsTimeout` on a cluster instead of forever.
+   */
+  override ackTimeout(flags: BroadcastFlags | undefined): number {
+    return flags?.timeout ?? this.requestsTimeout;
   }
 
   /** Sends a server-side event to the other servers; a trailing callback gets their answers. */

@@ -10,6 +10,7 @@ import type {
   AckCallback,
   AdapterNamespace,
   AdapterSocket,
+  BroadcastFlags,
   BroadcastOptions,
   Handshake,
   Room,
@@ -179,6 +180,14 @@ export class Adapter extends EventEmitter {
       new Fanout(packet, writeOpts, id, ack),
     );
     clientCountCallback(count);
+  }
+
+  /**
+   * How long a broadcast with acks waits for its answers: its `timeout` flag, or indefinitely
+   * (undefined) in memory, where every answer can still arrive. Cluster adapters bound it.
+   */
+  ackTimeout(flags: BroadcastFlags | undefined): number | undefined {
+    return flags?.timeout;
   }
 
   /** The ids of the sockets in any of `rooms`, or of every socket when `rooms` is empty. */

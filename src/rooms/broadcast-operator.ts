@@ -121,9 +121,9 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
    * `(null, responses)` when every targeted client of every server has answered (one response
    * per client: its first acknowledgement argument), or `(error, responsesSoFar)` if the
    * {@link timeout} passes first. Zero recipients complete at once with `(null, [])`.
-   * Without a timeout the callback waits indefinitely (a client that disconnects without
-   * answering keeps it pending): unlike socket.io, which then times out at once, nothing is
-   * cut short. With the `expectSingleResponse` flag the callback receives the single response
+   * Without a timeout the callback waits for every answer (a client that disconnects without
+   * answering keeps it pending) — indefinitely in memory, up to `requestsTimeout` on a cluster
+   * (`Adapter.ackTimeout`) — where socket.io times out at once. With the `expectSingleResponse` flag the callback receives the single response
    * (or null on timeout) instead of an array.
    *
    * @throws Error when `ev` is a reserved event name (connect, disconnect, …).
@@ -165,7 +165,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
    *
    * Resolves with one response per client (always an array, whatever the flags); rejects with
    * a {@link BroadcastTimeoutError} (its `responses` holds those received) when the
-   * {@link timeout} passes first. Without a timeout it waits indefinitely.
+   * {@link timeout} passes first. Without a timeout it waits as `emit` does (`Adapter.ackTimeout`).
    *
    * @throws Error when `ev` is a reserved event name.
    *
@@ -261,7 +261,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   private emitWithCallback(data: unknown[], callback: (err: Error | null, responses: unknown[]) => void): void {
     const adapter = this.adapter;
     const packet: Packet = { type: PacketType.EVENT, nsp: adapter.nsp.name, data };
-    const tracker = new BroadcastAck(callback, this.flags.timeout, () => {
+    const tracker = new BroadcastAck(callback, adapter.ackTimeout(this.flags), () => {
       // The adapter stamped the packet with its ack id; make late answers find nothing.
       const id = packet.id;
       if (id === undefined) return;
