@@ -8,6 +8,7 @@ import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.
 import type { SocketId, WriteOptions } from "../rooms/types.ts";
 import type { EngineSocket, SessionConsumer } from "../transport/engine-socket.ts";
 import { SharedMessage } from "../transport/frame.ts";
+import { COMPRESS, NO_COMPRESS } from "../transport/transport.ts";
 import type { AnySocket } from "./any.ts";
 import type { NamespaceLookup } from "./registry.ts";
 import type { DisconnectReason } from "./socket.ts";
@@ -39,9 +40,6 @@ function engineMessagesOf(encoded: EncodedPacket, compress: boolean): SharedMess
   }
   return lastMessages;
 }
-
-const COMPRESS = Object.freeze({ compress: true });
-const NO_COMPRESS = Object.freeze({ compress: false });
 
 /** A Socket.IO client connection: the consumer of its Engine.IO session's messages. */
 export class Client implements SessionConsumer {

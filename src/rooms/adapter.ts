@@ -70,9 +70,6 @@ function addId(socket: AdapterSocket, ids: Set<SocketId>): void {
   ids.add(socket.id);
 }
 
-function pushSocket(socket: AdapterSocket, out: SocketDetails[]): void {
-  out.push(socket);
-}
 
 function isServerSideAck(value: unknown): value is ServerSideAck {
   return typeof value === "function";
@@ -204,9 +201,7 @@ export class Adapter extends EventEmitter {
 
   /** The recipients of `opts` (in memory: the local socket objects themselves). */
   fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
-    const out: SocketDetails[] = [];
-    forEachTarget(this.rooms, this.nsp.sockets, opts, pushSocket, out);
-    return Promise.resolve(out);
+    return Promise.resolve(collectTargets(this.rooms, this.nsp.sockets, opts));
   }
 
   /** Makes every recipient of `opts` join `rooms`. */

@@ -9,11 +9,8 @@ import type { SharedMessage } from "./frame.ts";
 import { Outbox } from "./outbox.ts";
 import type { CloseReason, EngineSocketEvents, EngineSocketState, SendOptions } from "./session-types.ts";
 import { scheduleTickFlush, type TickFlushable } from "./tick-flush.ts";
-import type { EnginePacket, EnginePacketType, Transport } from "./transport.ts";
+import { COMPRESS, NO_COMPRESS, type EnginePacket, type EnginePacketType, type Transport } from "./transport.ts";
 
-// Frozen and shared: the per-packet options carry no state, so no allocation per send.
-const COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: true });
-const NO_COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: false });
 
 type Callback = () => void;
 

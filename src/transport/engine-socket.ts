@@ -9,14 +9,11 @@ import { BufferedSession } from "./buffered-session.ts";
 import type { TransportName } from "./options.ts";
 import { Heartbeat, type HeartbeatTarget } from "./heartbeat.ts";
 import type { CloseReason, EngineSocketInit, SessionConsumer } from "./session-types.ts";
-import type { EnginePacket, Transport, TransportSink } from "./transport.ts";
+import { NOOP, type EnginePacket, type Transport, type TransportSink } from "./transport.ts";
 import { TransportUpgrade } from "./upgrade.ts";
 import type { UpgradeHost } from "./upgrade.ts";
 
 export type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions, SessionConsumer } from "./session-types.ts";
-
-/** Releases a held GET during an upgrade; frozen and shared. */
-const NOOP: EnginePacket = Object.freeze({ type: "noop" });
 
 /**
  * One Engine.IO v4 session.

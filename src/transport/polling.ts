@@ -13,8 +13,7 @@ import { abortRequest, EngineErrorCode, TransportFailure } from "./errors.ts";
 import type { TransportFailureCode } from "./errors.ts";
 import { compress, pickCoding } from "./http-compression.ts";
 import type { ContentCoding } from "./http-compression.ts";
-import { fromParser } from "./transport.ts";
-import type { EnginePacket, Transport, TransportSink } from "./transport.ts";
+import { fromParser, NOOP, type EnginePacket, type Transport, type TransportSink } from "./transport.ts";
 
 /** Limits and settings of a polling transport, from the engine's options. */
 export interface PollingSettings {
@@ -30,7 +29,6 @@ export interface PollingSettings {
 }
 
 const CLOSE: EnginePacket = Object.freeze({ type: "close" });
-const NOOP: EnginePacket = Object.freeze({ type: "noop" });
 /** Fatal: a body that is not UTF-8 is refused rather than silently repaired with U+FFFD. */
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BINARY_CONTENT_TYPE = /^application\/octet-stream/i;

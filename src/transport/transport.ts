@@ -25,6 +25,13 @@ export interface EnginePacket {
   options?: { compress: boolean };
 }
 
+/** Write options shared by every packet that allows per-message compression (frozen: no allocation per send). */
+export const COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: true });
+/** Write options shared by every packet sent uncompressed. */
+export const NO_COMPRESS: Readonly<{ compress: boolean }> = Object.freeze({ compress: false });
+/** The noop packet that releases a held GET; frozen and shared. */
+export const NOOP: EnginePacket = Object.freeze({ type: "noop" });
+
 /**
  * What a {@link Transport} reports to: the session it carries, or an upgrade probing it.
  *
