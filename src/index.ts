@@ -35,7 +35,7 @@ export type {
 } from "./rooms/types.ts";
 export { EngineServer } from "./transport/engine-server.ts";
 export { EngineSocket } from "./transport/engine-socket.ts";
-export type { AllowRequest, EngineOptions, TransportName } from "./transport/options.ts";
+export type { AllowRequest, EngineOptions, PerMessageDeflateOptions, TransportName } from "./transport/options.ts";
 export type { ConnectionError, EngineHeaders } from "./transport/server-types.ts";
 export type { CloseReason } from "./transport/session-types.ts";
 export type { CorsOptions } from "./transport/cors.ts";

@@ -5,7 +5,7 @@
  * (a `NaN` ping interval would otherwise turn into a timer that fires in a tight loop).
  */
 import type { IncomingMessage } from "node:http";
-import type { PerMessageDeflateOptions } from "ws";
+import type { ZlibOptions } from "node:zlib";
 import { compileCookie } from "./cookie.ts";
 import type { CookieOptions } from "./cookie.ts";
 import { CorsPolicy } from "./cors.ts";
@@ -22,6 +22,35 @@ export type TransportName = "polling" | "websocket";
  * `reason` only goes to the `connection_error` event).
  */
 export type AllowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void;
+
+/**
+ * WebSocket permessage-deflate settings, handed as they are to `ws` (the same fields as its
+ * `PerMessageDeflateOptions`). Declared here so that roomcast's published types need no `@types/ws`.
+ */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean | undefined;
+  clientNoContextTakeover?: boolean | undefined;
+  serverMaxWindowBits?: number | undefined;
+  clientMaxWindowBits?: number | undefined;
+  zlibDeflateOptions?:
+    | {
+        flush?: number | undefined;
+        finishFlush?: number | undefined;
+        chunkSize?: number | undefined;
+        windowBits?: number | undefined;
+        level?: number | undefined;
+        memLevel?: number | undefined;
+        strategy?: number | undefined;
+        dictionary?: Buffer | Buffer[] | DataView | undefined;
+        info?: boolean | undefined;
+      }
+    | undefined;
+  zlibInflateOptions?: ZlibOptions | undefined;
+  /** Messages smaller than this many bytes are sent uncompressed (ws's default 1024). */
+  threshold?: number | undefined;
+  /** Concurrent zlib calls (ws's default 10). */
+  concurrencyLimit?: number | undefined;
+}
 
 /** Options of an {@link EngineServer}. Every field has a default, see {@link ENGINE_DEFAULTS}. */
 export interface EngineOptions {
