@@ -28,7 +28,7 @@ interface IoRedisApi {
   ssubscribe: Variadic;
   sunsubscribe: Variadic;
   /** Cluster only: its node clients. */
-  nodes?(role: "all"): IoRedisApi[];
+  nodes?(role: "all" | "master"): IoRedisApi[];
 }
 
 /** Whether `client` looks like ioredis (a `status` string and `call()`). */
@@ -52,6 +52,8 @@ export class IoRedisConnection implements RedisConnection {
   readonly description: string;
   readonly isCluster: boolean;
   private readonly client: IoRedisApi;
+  /** Cluster: which master carries this connection's PUBLISHes (an index, fixed per connection). */
+  private readonly publishNode = Math.floor(Math.random() * 1024);
   private readonly listeners: Record<SubscriptionKind, Map<string, Set<RedisMessageListener>>> = {
     channel: new Map(),
     pattern: new Map(),
@@ -115,7 +117,10 @@ export class IoRedisConnection implements RedisConnection {
   }
 
   publish(channel: string, message: string | Buffer, sharded: boolean): Promise<unknown> {
-    return call(() => (sharded ? this.client.spublish(channel, message) : this.client.publish(channel, message)));
+    if (sharded) return call(() => this.client.spublish(channel, message));
+    const masters = this.isCluster ? this.client.nodes?.("master") : undefined;
+    const via = masters === undefined || masters.length === 0 ? this.client : (masters[this.publishNode % masters.length] ?? this.client);
+    return call(() => via.publish(channel, message));
   }
 
   subscribe(kind: SubscriptionKind, channels: string[], listener: RedisMessageListener): Promise<unknown> {

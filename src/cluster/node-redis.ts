@@ -25,7 +25,7 @@ interface NodeRedisApi {
   sUnsubscribe: Subscribe;
 }
 
-/** `createClient()`: `sendCommand(args)`. */
+/** `createClient()` (also what `nodeClient()` gives): `sendCommand(args)`. */
 interface NodeRedisClientApi extends NodeRedisApi {
   sendCommand(args: string[]): Promise<unknown>;
 }
@@ -64,6 +64,8 @@ export class NodeRedisConnection implements RedisConnection {
   readonly description: string;
   readonly isCluster: boolean;
   private readonly client: NodeRedisApi;
+  /** Cluster: which master carries this connection's PUBLISHes (an index, fixed per connection). */
+  private readonly publishNode = Math.floor(Math.random() * 1024);
 
   private constructor(client: NodeRedisApi, isCluster: boolean) {
     this.client = client;
@@ -108,7 +110,16 @@ export class NodeRedisConnection implements RedisConnection {
   }
 
   publish(channel: string, message: string | Buffer, sharded: boolean): Promise<unknown> {
-    return call(() => (sharded ? this.client.sPublish(channel, message) : this.client.publish(channel, message)));
+    if (sharded) return call(() => this.client.sPublish(channel, message));
+    if (this.isCluster) {
+      // Not sendCommand(key, …): node-redis routes PUBLISH (a keyless command) to a random node
+      // whatever the key. Always through a promise, so that the order of calls is kept even
+      // while a node client is still connecting.
+      const cluster = this.client as NodeRedisClusterApi;
+      const master = cluster.masters[this.publishNode % cluster.masters.length];
+      if (master !== undefined) return call(() => Promise.resolve(cluster.nodeClient(master)).then((node) => node.publish(channel, message)));
+    }
+    return call(() => this.client.publish(channel, message));
   }
 
   subscribe(kind: SubscriptionKind, channels: string[], listener: RedisMessageListener): Promise<unknown> {

@@ -33,7 +33,13 @@ export interface RedisConnection {
   on(event: ConnectionEvent, listener: RedisEventListener): void;
   /** Stops following an event. */
   off(event: ConnectionEvent, listener: RedisEventListener): void;
-  /** `PUBLISH` (`sharded`: `SPUBLISH`). */
+  /**
+   * `PUBLISH` (`sharded`: `SPUBLISH`). On a cluster, every `PUBLISH` of one connection goes
+   * through the same node, so they reach subscribers in the order they were sent, as on one
+   * Redis (cluster clients otherwise pick a node per `PUBLISH`, and two messages taking
+   * different nodes may arrive swapped). `SPUBLISH` goes to the channel's shard: ordered per
+   * channel.
+   */
   publish(channel: string, message: string | Buffer, sharded: boolean): Promise<unknown>;
   /**
    * Subscribes `channels` of `kind` for `listener`, in buffer mode. Several listeners may hold

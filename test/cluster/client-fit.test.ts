@@ -5,6 +5,7 @@
  * where nobody listened).
  */
 import { Cluster, Redis } from "ioredis";
+import { createCluster } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRedisAdapter, createShardedRedisAdapter, type RedisClientLike } from "../../src/index.ts";
 import { cleanup, startServer } from "../support/harness.ts";
@@ -62,5 +63,21 @@ describe("Redis clients that do not fit are refused at construction", () => {
     const server = await startServer({ adapter: createRedisAdapter(pub, sub, { requestsTimeout: 60_000 }) });
     await expect(server.io.of("/").adapter.init()).rejects.toThrow(/the subscriber client is not connected \(call connect\(\) first\)/);
     await server.io.of("/").adapter.close();
+  });
+});
+
+describe("Redis adapter factories", () => {
+  it("accept node-redis clusters and ioredis clients and clusters as they are (types checked at compile time)", () => {
+    const nodeCluster = createCluster({ rootNodes: [{ url: "redis://127.0.0.1:1" }] });
+    const io = new Redis({ lazyConnect: true });
+    const ioCluster = new Cluster([{ host: "127.0.0.1", port: 1 }], { lazyConnect: true, shardedSubscribers: true });
+    for (const [pub, sub] of [
+      [nodeCluster, nodeCluster.duplicate()],
+      [io, io.duplicate()],
+      [ioCluster, ioCluster.duplicate()],
+    ] as const) {
+      expect(typeof createRedisAdapter(pub, sub)).toBe("function");
+      expect(typeof createShardedRedisAdapter(pub, sub)).toBe("function");
+    }
   });
 });

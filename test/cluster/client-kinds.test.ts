@@ -133,6 +133,16 @@ describe.runIf(available).each(kinds)("our adapter with %s", (name, pair, mode) 
     expect(toRoom).toEqual([["from-b1"], [], [], []]);
   });
 
+  it("a server's broadcasts reach the other server in the order they were sent", async () => {
+    // On a Redis Cluster a client sends each PUBLISH to any node; two PUBLISHes taking
+    // different nodes can arrive swapped. Ours go through one node per connection.
+    const { A, b2 } = await setup();
+    const arrived = b2.rec.until("sync");
+    for (let i = 0; i < 100; i++) A.io.emit("n", i);
+    A.io.emit("sync");
+    expect((await arrived).map((event) => event[1])).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   it("fetchSockets returns the members of both servers", async () => {
     const { A, B, a1, b1, all } = await setup();
     expect((await A.io.in("room").fetchSockets()).map((s) => s.id).sort()).toEqual(sortedIds([a1, b1]));
