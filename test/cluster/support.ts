@@ -19,6 +19,7 @@ import {
   serverSocket,
   startServer,
   type ClientSocket,
+  type ServerOpts,
   type TestServer,
 } from "../support/harness.ts";
 import type { ServerSocket } from "../support/server.ts";
@@ -93,15 +94,15 @@ export interface ClusterNode extends TestServer {
   adapter(nsp?: string): ClusterAdapter;
 }
 
-/** Starts a roomcast server whose adapter joins the cluster under `key`. */
-export async function startNode(name: string, key: string, mode: ClusterMode, url = REDIS_URL): Promise<ClusterNode> {
+/** Starts a roomcast server whose adapter joins the cluster under `key` (`extra`: more server options). */
+export async function startNode(name: string, key: string, mode: ClusterMode, url = REDIS_URL, extra: ServerOpts = {}): Promise<ClusterNode> {
   const pub = await redisClient(url);
   const sub = await redisClient(url);
   const adapter =
     mode.kind === "classic"
       ? createRedisAdapter(pub, sub, { key, ...mode.options })
       : createShardedRedisAdapter(pub, sub, { channelPrefix: key, ...mode.options });
-  const server = await startServer({ adapter });
+  const server = await startServer({ ...extra, adapter });
   const node: ClusterNode = {
     ...server,
     name,
