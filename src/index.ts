@@ -12,6 +12,10 @@
  */
 export { Server } from "./server.ts";
 export type { ServerOptions, SocketIoOptions } from "./options.ts";
+export { ServerMetrics } from "./observe/metrics.ts";
+export type { ConnectErrorCode, MetricsSnapshot } from "./observe/metrics.ts";
+export type { HealthOptions, MetricsOptions } from "./observe/observer.ts";
+export type { MetricsRegistry } from "./observe/prom-client.ts";
 export { Namespace } from "./namespaces/namespace.ts";
 export type { ExtendedError, NamespaceMiddleware, NamespaceReservedEvents } from "./namespaces/namespace.ts";
 export { ParentNamespace } from "./namespaces/parent-namespace.ts";

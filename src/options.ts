@@ -5,6 +5,7 @@
 import type { EngineOptions } from "./transport/options.ts";
 import type { Server as HttpServer } from "node:http";
 import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
+import type { HealthOptions, MetricsOptions } from "./observe/observer.ts";
 
 /** Socket.IO-level options. */
 export interface SocketIoOptions {
@@ -22,6 +23,14 @@ export interface SocketIoOptions {
   maxAttachments: number;
   /** Namespaces that dynamic matchers may create, all parents together. Default 1000. */
   maxDynamicNamespaces: number;
+  /**
+   * Counters and gauges (`io.metrics`): `true`, or `{ path }` to serve them in the Prometheus
+   * format on the HTTP server, or `{ register }` to put them in a prom-client registry (both
+   * need `prom-client`). Default false (nothing counted).
+   */
+  metrics: boolean | MetricsOptions;
+  /** `{ path }`: answer `GET path` with 200 and a small JSON body (a load balancer's probe). Default false. */
+  health: false | HealthOptions;
 }
 
 /** Everything `new Server(…, opts)` accepts. */
@@ -35,6 +44,8 @@ export const SOCKET_IO_DEFAULTS: Readonly<SocketIoOptions> = {
   cleanupEmptyChildNamespaces: false,
   maxAttachments: 10,
   maxDynamicNamespaces: 1000,
+  metrics: false,
+  health: false,
 };
 
 function positiveInteger(name: string, value: number): void {
@@ -55,7 +66,53 @@ export function resolveSocketIoOptions(partial: Partial<SocketIoOptions> = {}): 
   if (typeof opts.path !== "string" || opts.path.length === 0) {
     throw new TypeError("roomcast: option path must be a non-empty string");
   }
+  checkObserveOptions(opts);
   return opts;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Refuses keys an option object does not have: a typo must not silently turn a feature off. */
+function onlyKeys(option: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw new TypeError(`roomcast: option ${option} has no "${key}" (it takes ${allowed.join(", ")})`);
+  }
+}
+
+/** A route path: absolute, and not one the engine answers (it would never be reached). */
+function routePath(option: string, value: unknown, enginePath: string): string {
+  if (typeof value !== "string" || !value.startsWith("/") || value.includes("?")) {
+    throw new TypeError(`roomcast: option ${option} must be a path starting with "/", got ${String(value)}`);
+  }
+  const trim = (p: string): string => (p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p);
+  if (trim(value) === trim(enginePath)) throw new TypeError(`roomcast: option ${option} (${value}) is the Socket.IO path`);
+  return value;
+}
+
+/** [observe] `metrics` and `health`: shapes, paths, and the registry's methods. */
+function checkObserveOptions(opts: SocketIoOptions): void {
+  const { metrics, health } = opts;
+  let metricsPath: string | undefined;
+  if (typeof metrics !== "boolean") {
+    if (!isRecord(metrics)) throw new TypeError("roomcast: option metrics must be a boolean or { path, register }");
+    onlyKeys("metrics", metrics, ["path", "register"]);
+    if (metrics.path !== undefined) metricsPath = routePath("metrics.path", metrics.path, opts.path);
+    const register: unknown = metrics.register;
+    if (register !== undefined) {
+      const methods = ["registerMetric", "metrics", "removeSingleMetric"];
+      if (!isRecord(register) || methods.some((m) => typeof register[m] !== "function")) {
+        throw new TypeError("roomcast: option metrics.register must be a prom-client Registry");
+      }
+    }
+  }
+  if (health !== false) {
+    if (!isRecord(health)) throw new TypeError("roomcast: option health must be false or { path }");
+    onlyKeys("health", health, ["path"]);
+    const path = routePath("health.path", health.path, opts.path);
+    if (path === metricsPath) throw new TypeError(`roomcast: options metrics.path and health.path are both ${path}`);
+  }
 }
 
 const SOCKET_IO_KEYS = new Set<string>([
@@ -66,6 +123,8 @@ const SOCKET_IO_KEYS = new Set<string>([
   "cleanupEmptyChildNamespaces",
   "maxAttachments",
   "maxDynamicNamespaces",
+  "metrics",
+  "health",
 ]);
 
 /** Splits user options into Socket.IO-level and Engine.IO-level parts. */

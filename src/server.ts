@@ -30,6 +30,7 @@ import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } fro
 import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
 import { isTraceEnabled, traceEngine } from "./trace.ts";
+import { Observer, type ServerMetrics } from "./observe/observer.ts";
 
 /**
  * A Socket.IO v5 server.
@@ -56,11 +57,14 @@ export class Server<
   engine!: EngineServer;
   /** The HTTP server, once attached. */
   httpServer: HttpServer | undefined;
+  /** The counters and gauges (the `metrics` option), or null when it is off. */
+  readonly metrics: ServerMetrics | null;
 
   private readonly sio: SocketIoOptions;
   private readonly engineOpts: Partial<EngineOptions>;
   private readonly registry: NamespaceRegistry;
   private adapterCtor: AdapterConstructor;
+  private readonly observer: Observer;
 
   /**
    * @param srv an HTTP server to attach to, a port to listen on, or the options
@@ -77,8 +81,15 @@ export class Server<
     this.engineOpts = engine;
     this.adapterCtor = this.sio.adapter ?? Adapter;
     this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);
+    this.observer = new Observer(this, this.sio);
+    this.metrics = this.observer.metrics;
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv);
+  }
+
+  /** The namespaces by name, dynamic children included (socket.io's `_nsps`, read by admin-ui). */
+  get _nsps(): ReadonlyMap<string, Namespace> {
+    return this.registry.exact as unknown as ReadonlyMap<string, Namespace>;
   }
 
   /** @internal */
@@ -147,6 +158,7 @@ export class Server<
     // ROOMCAST_TRACE=1 prints every frame in and out with its meaning (spec/README.md).
     if (isTraceEnabled()) traceEngine(this.engine, { socketIo: { maxAttachments: this.sio.maxAttachments } });
     this.engine.attach(http, { path: this.sio.path });
+    this.observer.attach(this.engine);
     this.engine.on("connection", (conn: EngineSocket) => {
       new Client(this, conn);
     });
@@ -225,6 +237,7 @@ export class Server<
       void nsp.adapter.close();
     }
     this.engine?.close();
+    this.observer.close();
     const http = this.httpServer;
     let error: Error | undefined;
     if (http?.listening) {

@@ -46,7 +46,8 @@ export const USAGE = `usage: node --import tsx bench/fanout/run.ts [options]
   --burst <int>      broadcasts per event-loop turn in scenario f (default 10)
   --scenarios <list> comma-separated subset of ${SCENARIO_IDS.join(",")} (default all)
   --impls <list>     comma-separated subset of ${ALL_IMPLS.join(",")} (default roomcast,socketio);
-                     bare = a minimal server writing one pre-built frame per recipient (the floor)
+                     bare = a minimal server writing one pre-built frame per recipient (the floor);
+                     roomcast-metrics = roomcast with its metrics option on (ratio against roomcast)
   --concurrency <n>  parallel connection attempts (default 100)
   --samples <int>    latency samples per run (default 20000)
   --deadline <ms>    watchdog per step (default 120000)

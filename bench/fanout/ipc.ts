@@ -6,18 +6,19 @@ import type { BroadcastKind, ScenarioId } from "./scenarios.ts";
 
 /**
  * Which server implementation a server process runs; "bare" is the benchmark's physical floor
- * (bare-server.ts), not a contender.
+ * (bare-server.ts), not a contender; "roomcast-metrics" is roomcast with its `metrics` option
+ * on (Prometheus exporter included), to measure what counting costs.
  */
-export type Impl = "roomcast" | "socketio" | "bare";
+export type Impl = "roomcast" | "socketio" | "bare" | "roomcast-metrics";
 
 /** The implementations run by default (roomcast against socket.io), in their default order. */
 export const IMPLS: readonly Impl[] = ["roomcast", "socketio"];
 
-/** Every implementation `--impls` accepts; "bare" is opt-in. */
-export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare"];
+/** Every implementation `--impls` accepts; "bare" and "roomcast-metrics" are opt-in. */
+export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare", "roomcast-metrics"];
 
 /** Display names. */
-export const IMPL_LABEL: Readonly<Record<Impl, string>> = { roomcast: "roomcast", socketio: "socket.io", bare: "bare" };
+export const IMPL_LABEL: Readonly<Record<Impl, string>> = { roomcast: "roomcast", socketio: "socket.io", bare: "bare", "roomcast-metrics": "roomcast+metrics" };
 
 /** A process's resource counters at one instant; `t` is epoch milliseconds with sub-ms precision. */
 export interface Snapshot {

@@ -164,8 +164,9 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
     return super.emit(event, ...args);
   }
 
-  /** Reports an error through the `error` event. */
+  /** Reports an error through the `error` event (and counts it, listened to or not). */
   protected reportError(err: RedisAdapterError): void {
+    this.nsp.metrics?.countClusterError(err.code);
     this.emit("error", err);
   }
 
@@ -176,7 +177,10 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
   }
 
   private readonly listener: RedisMessageListener = (message, channel) => {
-    if (!this.closed) this.onRedisMessage(message, channel.toString());
+    if (this.closed) return;
+    const metrics = this.nsp.metrics;
+    if (metrics) metrics.clusterReceived++;
+    this.onRedisMessage(message, channel.toString());
   };
 
   private readonly onPublishError = (err: unknown): void => {
@@ -199,6 +203,8 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
       return;
     }
     pub.publish(channel, payload, sharded).then(undefined, this.onPublishError);
+    const metrics = this.nsp.metrics;
+    if (metrics) metrics.clusterPublished++;
   }
 
   /** The error for an operation that needs Redis while the publisher is not ready. */

@@ -5,6 +5,7 @@
 import { Decoder } from "../protocol/decoder.ts";
 import { encodePacket } from "../protocol/encoder.ts";
 import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import type { ServerMetrics } from "../observe/metrics.ts";
 import type { SocketId, WriteOptions } from "../rooms/types.ts";
 import type { EngineSocket, SessionConsumer } from "../transport/engine-socket.ts";
 import { SharedMessage } from "../transport/frame.ts";
@@ -17,6 +18,8 @@ import type { DisconnectReason } from "./socket.ts";
 export interface ClientHost {
   readonly connectTimeout: number;
   readonly maxAttachments: number;
+  /** The server's counters, or null when the `metrics` option is off. */
+  readonly metrics: ServerMetrics | null;
   /** Finds (or, through a dynamic matcher, creates) the namespace `name`, or says why not. */
   resolveNamespace(name: string, auth: Record<string, unknown>, done: (result: NamespaceLookup) => void): void;
 }
@@ -94,7 +97,10 @@ export class Client implements SessionConsumer {
   writeToEngine(encoded: EncodedPacket, opts: WriteOptions): void {
     if (this.closed) return;
     // [SIO5:volatile] dropped, not queued, when the connection is backed up.
-    if (opts.volatile && !this.conn.writable) return;
+    if (opts.volatile && !this.conn.writable) {
+      this.host.metrics?.droppedVolatile();
+      return;
+    }
     const messages = engineMessagesOf(encoded, opts.compress !== false);
     for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage);
   }
@@ -153,6 +159,7 @@ export class Client implements SessionConsumer {
       if ("refusal" in result) {
         pending = false;
         this.doneConnecting(name);
+        this.host.metrics?.countConnectError(result.code);
         // [SIO5:invalid-namespace]
         this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: result.refusal } }, {});
         return;
@@ -188,6 +195,7 @@ export class Client implements SessionConsumer {
 
   /** @internal The Engine.IO session closed. */
   onEngineClose(reason: DisconnectReason, description?: unknown): void {
+    this.host.metrics?.connectionClosed(description);
     this.onClose(reason, description);
   }
 

@@ -17,6 +17,7 @@ import {
   type Last,
   type MessageArgs,
 } from "../typed-events.ts";
+import type { ServerMetrics } from "../observe/metrics.ts";
 import type { Client } from "./client.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import { Socket } from "./socket.ts";
@@ -53,6 +54,8 @@ const SERVER_SIDE_RESERVED = new Set(["connect", "connection", "new_namespace"])
 export interface NamespaceHost {
   /** The adapter class each namespace instantiates. */
   readonly adapterConstructor: AdapterConstructor;
+  /** The server's counters, or null when the `metrics` option is off. */
+  readonly metrics?: ServerMetrics | null;
 }
 
 /**
@@ -75,6 +78,8 @@ export class Namespace<
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   /** The rooms of this namespace. */
   adapter: Adapter;
+  /** @internal The server's counters, or null when the `metrics` option is off. */
+  readonly metrics: ServerMetrics | null;
   /** @internal Middlewares, in registration order. */
   middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   /** @internal Called when the last socket leaves (dynamic-namespace cleanup). */
@@ -89,6 +94,7 @@ export class Namespace<
     readonly name: string,
   ) {
     super();
+    this.metrics = server.metrics ?? null;
     this.adapter = this.createAdapter(server.adapterConstructor);
   }
 

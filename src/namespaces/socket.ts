@@ -136,6 +136,7 @@ export class Socket<
     const last = data[data.length - 1];
     if (typeof last !== "function") {
       this.notifyOutgoing(data);
+      this.countSent();
       this.client.writePacket(packet, flags);
       return true;
     }
@@ -151,6 +152,7 @@ export class Socket<
     const encoded = encodePacket(packet);
     this.pendingAcks().expect(packet.id, ack, flags.timeout);
     this.notifyOutgoing(data);
+    this.countSent();
     this.client.writeToEngine(encoded, flags);
     return true;
   }
@@ -280,6 +282,7 @@ export class Socket<
 
   /** @internal Refuses the connection with a CONNECT_ERROR. */
   refuse(err: Error & { data?: unknown }): void {
+    this.nsp.metrics?.countConnectError("MIDDLEWARE_REFUSED");
     const data: { message: string; data?: unknown } = { message: String(err.message) };
     if (err.data !== undefined) data.data = err.data;
     let encoded: EncodedPacket;
@@ -324,6 +327,7 @@ export class Socket<
     this.nsp.remove(this);
     this.client.remove(this);
     this.connected = false;
+    this.nsp.metrics?.countDisconnect(reason);
     this.emitReserved("disconnect", reason, description);
   }
 
@@ -334,6 +338,8 @@ export class Socket<
 
   private onEvent(packet: Packet): void {
     // The decoder guarantees [SIO5:event-payload]: a non-empty array starting with a string.
+    const metrics = this.nsp.metrics;
+    if (metrics !== null) metrics.eventsReceived++;
     const args = (packet.data as unknown[]).slice();
     if (packet.id !== undefined) args.push(this.ackSender(packet.id));
     this.notifyIncoming(args);
@@ -361,6 +367,12 @@ export class Socket<
   private onAck(packet: Packet): void {
     // [SIO5:ack] An id that is unknown or already answered is ignored.
     if (packet.id !== undefined) this.acks?.answer(packet.id, packet.data as unknown[]);
+  }
+
+  /** One EVENT handed to this client's connection (a volatile drop takes it back). */
+  private countSent(): void {
+    const metrics = this.nsp.metrics;
+    if (metrics !== null) metrics.eventsSent++;
   }
 
   private pendingAcks(): PendingAcks {

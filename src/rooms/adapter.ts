@@ -149,7 +149,10 @@ export class Adapter extends EventEmitter {
     packet.nsp = this.nsp.name;
     const flags = opts.flags;
     const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress };
-    forEachTarget(this.rooms, this.nsp.sockets, opts, writePacket, new Fanout(packet, writeOpts, -1, undefined));
+    const count = forEachTarget(this.rooms, this.nsp.sockets, opts, writePacket, new Fanout(packet, writeOpts, -1, undefined));
+    // Once per broadcast, after resolution: nothing is counted inside the per-recipient loop.
+    const metrics = this.nsp.metrics;
+    if (metrics) metrics.eventsSent += count;
   }
 
   /**
@@ -176,6 +179,8 @@ export class Adapter extends EventEmitter {
       writePacketWithAck,
       new Fanout(packet, writeOpts, id, ack),
     );
+    const metrics = this.nsp.metrics;
+    if (metrics) metrics.eventsSent += count;
     clientCountCallback(count);
   }
 

@@ -88,9 +88,28 @@ export interface AdapterSocket {
   releaseAck?(id: number): void;
 }
 
+/**
+ * The counters an adapter bumps when the server's `metrics` option is on (observe/metrics.ts
+ * implements it). Bumped once per broadcast or Redis message, never per recipient.
+ */
+export interface AdapterCounters {
+  /** Broadcasts emitted on this server (counted by the broadcast operator). */
+  broadcasts: number;
+  /** EVENT packets handed to connections: a broadcast adds its recipient count once. */
+  eventsSent: number;
+  /** Messages a cluster adapter published. */
+  clusterPublished: number;
+  /** Messages a cluster adapter received. */
+  clusterReceived: number;
+  /** A cluster adapter reported an error with this code. */
+  countClusterError(code: string): void;
+}
+
 /** The slice of a namespace that the adapter uses. */
 export interface AdapterNamespace {
   readonly name: string;
+  /** The server's counters, or null (or absent) when metrics are off. */
+  readonly metrics?: AdapterCounters | null;
   readonly sockets: Map<SocketId, AdapterSocket>;
   /** A fresh acknowledgement id, unique within this namespace. */
   nextAckId(): number;

@@ -16,7 +16,7 @@ import { EngineSocket } from "./engine-socket.ts";
 import { abortRequest, abortUpgrade, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
 import { checkHttpRequest, checkUpgradeRequest, generateSessionId, matchesPath, parseQuery, runAllowRequest } from "./handshake.ts";
 import type { Rejection } from "./handshake.ts";
-import { attachToHttpServer } from "./http-attachment.ts";
+import { attachToHttpServer, HttpRoutes } from "./http-attachment.ts";
 import { compressionThreshold } from "./http-compression.ts";
 import { resolveEngineOptions } from "./options.ts";
 import type { EngineOptions, TransportName } from "./options.ts";
@@ -48,6 +48,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   readonly opts: EngineOptions;
   /** Open sessions by sid. A session leaves the map when it closes. */
   readonly clients = new Map<string, EngineSocket>();
+  /** Exact paths answered besides the engine's (the metrics and health endpoints). */
+  readonly routes = new HttpRoutes();
 
   private readonly wss: WebSocketServer;
   private readonly cors: CorsPolicy | null;

@@ -20,6 +20,7 @@ import {
   serverSocket,
   startServer,
   type ClientSocket,
+  type ServerOpts,
   type TestServer,
 } from "../support/harness.ts";
 import type { ServerSocket } from "../support/server.ts";
@@ -100,25 +101,25 @@ export interface ClusterNode extends AdapterNode {
 
 /**
  * Starts a roomcast server whose adapter (classic or sharded, per `mode`) uses `pub` and `sub`
- * (any client kind the adapters accept), and waits for its `init()`.
+ * (any client kind the adapters accept), and waits for its `init()` (`extra`: more server options).
  */
-export async function startNodeWith(name: string, key: string, mode: ClusterMode, pub: RedisClientLike, sub: RedisClientLike): Promise<AdapterNode> {
+export async function startNodeWith(name: string, key: string, mode: ClusterMode, pub: RedisClientLike, sub: RedisClientLike, extra: ServerOpts = {}): Promise<AdapterNode> {
   const adapter =
     mode.kind === "classic"
       ? createRedisAdapter(pub, sub, { key, ...mode.options })
       : createShardedRedisAdapter(pub, sub, { channelPrefix: key, ...mode.options });
-  const server = await startServer({ adapter });
+  const server = await startServer({ ...extra, adapter });
   const node: AdapterNode = { ...server, name, key, mode, adapter: (nsp = "/") => server.io.of(nsp).adapter as ClusterAdapter };
   onCleanup(() => node.adapter().close());
   await node.adapter().init();
   return node;
 }
 
-/** Starts a roomcast server whose adapter joins the cluster under `key` (node-redis clients). */
-export async function startNode(name: string, key: string, mode: ClusterMode, url = REDIS_URL): Promise<ClusterNode> {
+/** Starts a roomcast server whose adapter joins the cluster under `key` (node-redis clients; `extra`: more server options). */
+export async function startNode(name: string, key: string, mode: ClusterMode, url = REDIS_URL, extra: ServerOpts = {}): Promise<ClusterNode> {
   const pub = await redisClient(url);
   const sub = await redisClient(url);
-  return { ...(await startNodeWith(name, key, mode, pub, sub)), pub, sub };
+  return { ...(await startNodeWith(name, key, mode, pub, sub, extra)), pub, sub };
 }
 
 /** Starts `count` nodes (named A, B, C…) on one key. */
