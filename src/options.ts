@@ -5,6 +5,7 @@
 import type { EngineOptions } from "./transport/options.ts";
 import type { Server as HttpServer } from "node:http";
 import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
+import { checkParser, type ParserOption } from "./protocol/parser.ts";
 
 /** Socket.IO-level options. */
 export interface SocketIoOptions {
@@ -14,6 +15,12 @@ export interface SocketIoOptions {
   serveClient: boolean;
   /** Adapter class used for every namespace. Default: the in-memory `Adapter`. */
   adapter?: AdapterConstructor;
+  /**
+   * The Socket.IO codec, socket.io's `{ Encoder, Decoder }` interface (e.g.
+   * `socket.io-msgpack-parser`; the client must use the same). Default: roomcast's own codec,
+   * byte-compatible with `socket.io-parser`.
+   */
+  parser?: ParserOption;
   /** Milliseconds a connection may stay without joining any namespace. Default 45000. */
   connectTimeout: number;
   /** Remove a dynamic child namespace when its last socket leaves. Default false. */
@@ -52,6 +59,7 @@ export function resolveSocketIoOptions(partial: Partial<SocketIoOptions> = {}): 
   positiveInteger("connectTimeout", opts.connectTimeout);
   positiveInteger("maxAttachments", opts.maxAttachments);
   positiveInteger("maxDynamicNamespaces", opts.maxDynamicNamespaces);
+  if (opts.parser !== undefined) checkParser(opts.parser);
   if (typeof opts.path !== "string" || opts.path.length === 0) {
     throw new TypeError("roomcast: option path must be a non-empty string");
   }
@@ -62,6 +70,7 @@ const SOCKET_IO_KEYS = new Set<string>([
   "path",
   "serveClient",
   "adapter",
+  "parser",
   "connectTimeout",
   "cleanupEmptyChildNamespaces",
   "maxAttachments",

@@ -30,6 +30,7 @@ import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } fro
 import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
 import { isTraceEnabled, traceEngine } from "./trace.ts";
+import { checkParser, defaultParser, type Parser, type ParserEncoder } from "./protocol/parser.ts";
 
 /**
  * A Socket.IO v5 server.
@@ -56,6 +57,13 @@ export class Server<
   engine!: EngineServer;
   /** The HTTP server, once attached. */
   httpServer: HttpServer | undefined;
+  /**
+   * The encoder of the `parser` option (roomcast's own codec by default), as socket.io's
+   * `server.encoder`: every packet the server sends is encoded with it, a broadcast once.
+   */
+  readonly encoder: ParserEncoder;
+  /** @internal The `parser` option when it is not roomcast's own codec, else null. */
+  readonly customParser: Parser | null;
 
   private readonly sio: SocketIoOptions;
   private readonly engineOpts: Partial<EngineOptions>;
@@ -74,6 +82,12 @@ export class Server<
     }
     const { sio, engine } = splitOptions(opts);
     this.sio = resolveSocketIoOptions(sio);
+    const parser = this.sio.parser === undefined ? defaultParser : checkParser(this.sio.parser);
+    this.customParser = parser === defaultParser ? null : parser;
+    this.encoder = new parser.Encoder();
+    if (typeof this.encoder.encode !== "function") {
+      throw new TypeError("roomcast: option parser: new Encoder() has no encode(packet) method");
+    }
     this.engineOpts = engine;
     this.adapterCtor = this.sio.adapter ?? Adapter;
     this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);
@@ -145,7 +159,10 @@ export class Server<
     if (sio.path !== undefined) this.sio.path = resolveSocketIoOptions({ ...this.sio, path: sio.path }).path;
     this.engine = new EngineServer({ ...this.engineOpts, ...engine, path: this.sio.path });
     // ROOMCAST_TRACE=1 prints every frame in and out with its meaning (spec/README.md).
-    if (isTraceEnabled()) traceEngine(this.engine, { socketIo: { maxAttachments: this.sio.maxAttachments } });
+    // With a custom parser the frames are not roomcast's codec: traced as Engine.IO only.
+    if (isTraceEnabled()) {
+      traceEngine(this.engine, { socketIo: this.customParser === null ? { maxAttachments: this.sio.maxAttachments } : undefined });
+    }
     this.engine.attach(http, { path: this.sio.path });
     this.engine.on("connection", (conn: EngineSocket) => {
       new Client(this, conn);

@@ -61,23 +61,34 @@ export abstract class CatchAllEmitter<
     return this.anyIncoming === null ? [] : [...this.anyIncoming];
   }
 
-  /** Listens to every outgoing event (direct emits of this socket). */
+  /** Listens to every outgoing event: this socket's emits, and the broadcasts it receives. */
   onAnyOutgoing(listener: CatchAllListener): this {
     (this.anyOutgoing ??= []).push(listener);
+    this.outgoingListenersChanged();
     return this;
   }
 
   /** Like `onAnyOutgoing`, first in line. */
   prependAnyOutgoing(listener: CatchAllListener): this {
     (this.anyOutgoing ??= []).unshift(listener);
+    this.outgoingListenersChanged();
     return this;
   }
 
   /** Removes one outgoing catch-all listener, or all of them. */
   offAnyOutgoing(listener?: CatchAllListener): this {
     remove(this.anyOutgoing, listener);
+    this.outgoingListenersChanged();
     return this;
   }
+
+  /** Whether some outgoing catch-all listener is registered. */
+  protected hasOutgoingListeners(): boolean {
+    return this.anyOutgoing !== null && this.anyOutgoing.length > 0;
+  }
+
+  /** Called after the outgoing listeners changed (a socket tells its namespace). */
+  protected outgoingListenersChanged(): void {}
 
   /** The outgoing catch-all listeners. */
   listenersAnyOutgoing(): CatchAllListener[] {

@@ -2,8 +2,8 @@
  * The server-side socket: one per client per namespace.
  */
 import type { IncomingMessage } from "node:http";
-import { encodePacket } from "../protocol/encoder.ts";
-import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import { PacketType, type Packet } from "../protocol/packet.ts";
+import type { EncodedParts } from "../protocol/parser.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
@@ -55,6 +55,8 @@ export class Socket<
   readonly id: SocketId;
   /** True from the CONNECT answer until the disconnect. */
   connected = false;
+  /** Counted in the namespace's `outgoingObservers` (connected, with an `onAnyOutgoing` listener). */
+  private countedOutgoing = false;
   /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
   targetStamp = 0;
 
@@ -98,6 +100,11 @@ export class Socket<
 
   set data(value: SocketData) {
     this.userData = value;
+  }
+
+  /** The opposite of `connected`: true in middlewares, false once connected, true after the disconnect. */
+  get disconnected(): boolean {
+    return !this.connected;
   }
 
   /** The HTTP request that opened the underlying connection (headers, cookies, session middleware). */
@@ -148,10 +155,10 @@ export class Socket<
     }
     packet.id = this.nsp.nextAckId();
     // Encoded before the ack is registered: a packet that cannot be encoded leaves no callback behind.
-    const encoded = encodePacket(packet);
+    const encoded = this.nsp.server.encoder.encode(packet);
     this.pendingAcks().expect(packet.id, ack, flags.timeout);
     this.notifyOutgoing(data);
-    this.client.writeToEngine(encoded, flags);
+    this.client.writeDirect(encoded, flags);
     return true;
   }
 
@@ -270,9 +277,27 @@ export class Socket<
     this.acks?.release(id);
   }
 
+  /**
+   * @internal Calls the outgoing catch-all listeners with a broadcast packet this socket is
+   * about to receive (the adapter calls it only when the namespace has observers).
+   */
+  notifyOutgoingListeners(packet: Packet): void {
+    if (this.hasOutgoingListeners()) this.notifyOutgoing(packet.data as unknown[]);
+  }
+
+  /** Keeps the namespace's count of observing sockets: connected ones with outgoing listeners. */
+  protected override outgoingListenersChanged(): void {
+    const observing = this.connected && this.hasOutgoingListeners();
+    if (observing === this.countedOutgoing) return;
+    this.countedOutgoing = observing;
+    this.nsp.outgoingObservers += observing ? 1 : -1;
+  }
+
   /** @internal Called once the namespace accepted the socket: answers CONNECT. */
   onConnect(): void {
     this.connected = true;
+    // Listeners added in a middleware start counting now.
+    this.outgoingListenersChanged();
     void this.adapter.addAll(this.id, new Set([this.id]));
     // [SIO5:connect] the CONNECT answer carries the socket id.
     this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } }, {});
@@ -282,15 +307,16 @@ export class Socket<
   refuse(err: Error & { data?: unknown }): void {
     const data: { message: string; data?: unknown } = { message: String(err.message) };
     if (err.data !== undefined) data.data = err.data;
-    let encoded: EncodedPacket;
+    const encoder = this.nsp.server.encoder;
+    let encoded: EncodedParts;
     try {
       // [SIO5:connect-error]
-      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
+      encoded = encoder.encode({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
     } catch {
       // `err.data` that cannot be serialised (a cycle, a BigInt): the client still gets the message.
-      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: { message: data.message } });
+      encoded = encoder.encode({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: { message: data.message } });
     }
-    this.client.writeToEngine(encoded, {});
+    this.client.writeDirect(encoded, {});
   }
 
   /** @internal Routes a decoded packet addressed to this namespace. */
@@ -324,6 +350,7 @@ export class Socket<
     this.nsp.remove(this);
     this.client.remove(this);
     this.connected = false;
+    this.outgoingListenersChanged();
     this.emitReserved("disconnect", reason, description);
   }
 

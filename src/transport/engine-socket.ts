@@ -293,6 +293,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   protected override onClose(reason: CloseReason, description?: unknown, final?: readonly EnginePacket[]): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
+    this.uncountObserved();
     this.heartbeat.stop();
     this.outbox.clear();
     const upgrade = this.pendingUpgrade;
