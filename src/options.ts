@@ -11,7 +11,10 @@ import { checkParser, type ParserOption } from "./protocol/parser.ts";
 export interface SocketIoOptions {
   /** HTTP path the server answers on. Default `"/socket.io"`. */
   path: string;
-  /** Accepted for socket.io compatibility; roomcast does not serve the client bundle. Default false. */
+  /**
+   * Serve the browser client (`<path>/socket.io.js`, `.min.js`, `.esm.min.js`,
+   * `.msgpack.min.js` and their maps) from the installed `socket.io-client` package. Default true.
+   */
   serveClient: boolean;
   /** Adapter class used for every namespace. Default: the in-memory `Adapter`. */
   adapter?: AdapterConstructor;
@@ -37,7 +40,7 @@ export type ServerOptions = SocketIoOptions & EngineOptions;
 /** Defaults of the Socket.IO-level options. */
 export const SOCKET_IO_DEFAULTS: Readonly<SocketIoOptions> = {
   path: "/socket.io",
-  serveClient: false,
+  serveClient: true,
   connectTimeout: 45_000,
   cleanupEmptyChildNamespaces: false,
   maxAttachments: 10,

@@ -30,6 +30,7 @@ import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } fro
 import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
 import { isTraceEnabled, traceEngine } from "./trace.ts";
+import { sharedClientBundle } from "./transport/client-bundle.ts";
 import { checkParser, defaultParser, type Parser, type ParserEncoder } from "./protocol/parser.ts";
 
 /**
@@ -69,6 +70,8 @@ export class Server<
   private readonly engineOpts: Partial<EngineOptions>;
   private readonly registry: NamespaceRegistry;
   private adapterCtor: AdapterConstructor;
+  /** Attached to an HTTP server and not closed since (attach/listen refuse a second one). */
+  private attached = false;
 
   /**
    * @param srv an HTTP server to attach to, a port to listen on, or the options
@@ -137,6 +140,23 @@ export class Server<
     return this.sio.path;
   }
 
+  /** Whether the browser client is served under the path; with an argument, sets it. */
+  serveClient(): boolean;
+  serveClient(v: boolean): this;
+  serveClient(v?: boolean): boolean | this {
+    if (v === undefined) return this.sio.serveClient;
+    this.sio.serveClient = v;
+    if (v && this.engine !== undefined && this.engine.files === null) this.serveFiles();
+    return this;
+  }
+
+  /** Hands the client bundle to the engine (it answers under the path, after CORS). */
+  private serveFiles(): void {
+    const bundle = sharedClientBundle();
+    if (bundle === null) return;
+    this.engine.files = (req, res) => this.sio.serveClient && bundle.serve(req, res, this.sio.path);
+  }
+
   /**
    * Attaches to an HTTP server, or creates one listening on `port`.
    *
@@ -145,7 +165,7 @@ export class Server<
    * io.attach(httpServer);
    */
   attach(srv: HttpServer | number, opts: Partial<ServerOptions> = {}): this {
-    if (this.httpServer) throw new Error("roomcast: server already attached");
+    if (this.attached) throw new Error("roomcast: server already attached (close it first to attach again)");
     let http: HttpServer;
     if (typeof srv === "number") {
       http = createServer((_req, res) => {
@@ -164,11 +184,23 @@ export class Server<
       traceEngine(this.engine, { socketIo: this.customParser === null ? { maxAttachments: this.sio.maxAttachments } : undefined });
     }
     this.engine.attach(http, { path: this.sio.path });
+    if (this.sio.serveClient) this.serveFiles();
     this.engine.on("connection", (conn: EngineSocket) => {
       new Client(this, conn);
     });
     this.httpServer = http;
+    this.attached = true;
     return this;
+  }
+
+  /**
+   * socket.io's uWebSockets.js attachment. Not supported: roomcast runs on Node's HTTP server
+   * (and `ws`) only.
+   *
+   * @throws Error always.
+   */
+  attachApp(_app: unknown, _opts?: unknown): never {
+    throw new Error("roomcast: attachApp (uWebSockets.js) is not supported; attach to a Node http.Server instead");
   }
 
   /** Same as `attach`. */
@@ -234,7 +266,9 @@ export class Server<
 
   /**
    * Disconnects every socket ("server shutting down"), closes the Engine.IO server and the
-   * HTTP server. Resolves when the HTTP server has closed.
+   * HTTP server. Resolves when the HTTP server has closed; `fn` gets the HTTP server's close
+   * error, as with socket.io (`ERR_SERVER_NOT_RUNNING` for one that never listened). The server
+   * may then be attached (or listen) again.
    */
   async close(fn?: (err?: Error) => void): Promise<void> {
     for (const nsp of this.registry.exact.values()) {
@@ -242,9 +276,10 @@ export class Server<
       void nsp.adapter.close();
     }
     this.engine?.close();
+    this.attached = false;
     const http = this.httpServer;
     let error: Error | undefined;
-    if (http?.listening) {
+    if (http !== undefined) {
       await new Promise<void>((resolve) => {
         http.close((err) => {
           error = err;

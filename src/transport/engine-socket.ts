@@ -61,7 +61,9 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     this.id = init.id;
     this.request = init.request;
     // Captured now: a destroyed socket forgets its remote address.
-    this.remoteAddress = init.request.socket.remoteAddress ?? "";
+    // No request behind the session (an engine of the user's): no address.
+    const request: IncomingMessage | null | undefined = init.request;
+    this.remoteAddress = request?.socket?.remoteAddress ?? "";
     this.pingInterval = init.opts.pingInterval;
     this.pingTimeout = init.opts.pingTimeout;
     // The session is its heartbeat's target: no closures or target record per session.
