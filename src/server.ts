@@ -210,15 +210,23 @@ export class Server<
 
   /**
    * The namespace `name` (created on first use), or a dynamic parent for a RegExp or a
-   * matcher function. `fn` is added as a `connection` listener.
+   * matcher function. `fn` is added as a `connection` listener. The event maps default to the
+   * server's; a namespace of its own maps can be typed at the call, as with socket.io:
+   * `const nsp: Namespace<A, B, C, D> = io.of("/x")`.
    */
-  of(
+  of<
+    NspListen extends EventsMap = ListenEvents,
+    NspEmit extends EventsMap = EmitEvents,
+    NspServerSide extends EventsMap = ServerSideEvents,
+    NspData = SocketData,
+  >(
     name: string | RegExp | NamespaceMatcher,
-    fn?: (socket: Parameters<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["connection"]>[0]) => void,
-  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    let nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+    fn?: (socket: Parameters<NamespaceReservedEvents<NspListen, NspEmit, NspServerSide, NspData>["connection"]>[0]) => void,
+  ): Namespace<NspListen, NspEmit, NspServerSide, NspData> {
+    type Nsp = Namespace<NspListen, NspEmit, NspServerSide, NspData>;
+    let nsp: Nsp;
     if (typeof name === "function" || name instanceof RegExp) {
-      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this);
+      const parent = new ParentNamespace<NspListen, NspEmit, NspServerSide, NspData>(this);
       const asAny = parent as unknown as ParentNamespace<EventsMap, EventsMap, EventsMap, unknown>;
       if (typeof name === "function") {
         this.registry.addParent(name, asAny);
@@ -231,13 +239,13 @@ export class Server<
       const normalized = name.startsWith("/") ? name : `/${name}`;
       const existing = this.registry.exact.get(normalized);
       if (existing) {
-        nsp = existing as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+        nsp = existing as unknown as Nsp;
       } else {
         const parent = this.registry.regexParentFor(normalized);
         if (parent) {
-          nsp = parent.createChild(normalized) as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+          nsp = parent.createChild(normalized) as unknown as Nsp;
         } else {
-          nsp = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, normalized);
+          nsp = new Namespace<NspListen, NspEmit, NspServerSide, NspData>(this, normalized);
           this.registry.exact.set(normalized, nsp as unknown as AnyNamespace);
           // `this.sockets` is unset while the main namespace itself is being created.
           this.sockets?.emitLifecycle("new_namespace", nsp as unknown as Namespace);

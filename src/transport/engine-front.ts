@@ -75,9 +75,13 @@ export abstract class EngineFront extends EventEmitter<EngineServerEvents> {
    * io.engine.use(helmet());
    * io.engine.use(sessionMiddleware); // socket.request.session in Socket.IO handlers
    */
-  use(middleware: EngineMiddleware): this {
+  use(middleware: EngineMiddleware): this;
+  /** Express-typed middlewares (express-session, passport…): they take Node's req and res too. */
+  use(middleware: (req: never, res: never, next: never) => unknown): this;
+  use(middleware: EngineMiddleware | ((req: never, res: never, next: never) => unknown)): this {
     if (typeof middleware !== "function") throw new TypeError("engine.use() takes a function (req, res, next)");
-    this.middlewares.push(middleware);
+    // Sound: whatever its declared types, a middleware is called with Node's req and res.
+    this.middlewares.push(middleware as EngineMiddleware);
     return this;
   }
 
