@@ -2,7 +2,7 @@
  * Type-level drop-in checks (`tsc --noEmit`, part of `npm test`): patterns from socket.io's
  * TypeScript docs and common apps compile unchanged.
  */
-import type { IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import session from "express-session";
 import helmet from "helmet";
 import msgpackParser from "socket.io-msgpack-parser";
@@ -38,7 +38,7 @@ describe("drop-in types", () => {
 
   it("accepts socket.io's parsers and Express middlewares", () => {
     const parsers = [new Server({ parser: msgpackParser }), new Server({ parser: socketIoParser })];
-    const io = new Server({ serveClient: false });
+    const io = new Server(createServer(), { serveClient: false });
     const withEngine = (fn: (engine: Server["engine"]) => void): void => fn(io.engine);
     withEngine((engine) => {
       engine.generateId = (req: IncomingMessage) => String(req.headers["x-id"]);
@@ -51,5 +51,6 @@ describe("drop-in types", () => {
       });
     });
     expect(parsers).toHaveLength(2);
+    void io.close();
   });
 });
