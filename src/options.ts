@@ -80,11 +80,29 @@ const SOCKET_IO_KEYS = new Set<string>([
   "maxDynamicNamespaces",
 ]);
 
+/**
+ * socket.io options roomcast does not implement yet, each with its reason: refused at
+ * construction, never ignored.
+ */
+const UNSUPPORTED_SOCKET_IO: Readonly<Record<string, string>> = {
+  connectionStateRecovery: "connectionStateRecovery is not supported yet",
+};
+
+/** Refuses the Socket.IO options roomcast does not implement. */
+export function checkSocketIoOptionNames(opts: object): void {
+  for (const [key, value] of Object.entries(opts)) {
+    const reason = UNSUPPORTED_SOCKET_IO[key];
+    if (reason !== undefined && value !== undefined && value !== false) throw new TypeError(`roomcast: ${reason}`);
+  }
+}
+
 /** Splits user options into Socket.IO-level and Engine.IO-level parts. */
 export function splitOptions(opts: Partial<ServerOptions>): { sio: Partial<SocketIoOptions>; engine: Partial<EngineOptions> } {
   const sio: Record<string, unknown> = {};
   const engine: Record<string, unknown> = {};
+  checkSocketIoOptionNames(opts);
   for (const [key, value] of Object.entries(opts)) {
+    if (key in UNSUPPORTED_SOCKET_IO) continue;
     (SOCKET_IO_KEYS.has(key) ? sio : engine)[key] = value;
   }
   return { sio: sio as Partial<SocketIoOptions>, engine: engine as Partial<EngineOptions> };

@@ -10,7 +10,7 @@ import type { RemoteSocket } from "./rooms/remote-socket.ts";
 import type { Room, SocketId } from "./rooms/types.ts";
 import { EngineServer } from "./transport/engine-server.ts";
 import type { EngineSocket } from "./transport/engine-socket.ts";
-import type { EngineOptions } from "./transport/options.ts";
+import { resolveEngineOptions, type EngineOptions } from "./transport/options.ts";
 import {
   StrictEventEmitter,
   type AllButLast,
@@ -91,6 +91,8 @@ export class Server<
     if (typeof this.encoder.encode !== "function") {
       throw new TypeError("roomcast: option parser: new Encoder() has no encode(packet) method");
     }
+    // Validated now, not at attach: an unsupported or unknown option fails at construction.
+    resolveEngineOptions(engine);
     this.engineOpts = engine;
     this.adapterCtor = this.sio.adapter ?? Adapter;
     this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);

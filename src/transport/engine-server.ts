@@ -122,7 +122,7 @@ export class EngineServer extends EngineFront {
       throw new TypeError(`attach(): path must start with "/", got ${String(path)}`);
     }
     this.path = path;
-    this.detach = attachToHttpServer(server, this);
+    this.detach = attachToHttpServer(server, this, this.opts.destroyUpgrade ? this.opts.destroyUpgradeTimeout : null);
     return this;
   }
 
