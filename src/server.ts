@@ -8,7 +8,7 @@ import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
 import type { BroadcastOperator } from "./rooms/broadcast-operator.ts";
 import type { RemoteSocket } from "./rooms/remote-socket.ts";
 import type { Room, SocketId } from "./rooms/types.ts";
-import { EngineServer } from "./transport/engine-server.ts";
+import type { EngineServer } from "./transport/engine-server.ts";
 import type { EngineSocket } from "./transport/engine-socket.ts";
 import { resolveEngineOptions, type EngineOptions } from "./transport/options.ts";
 import {
@@ -27,11 +27,12 @@ import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions,
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
 import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
-import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
+import type { NamespaceMatcher, ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
-import { isTraceEnabled, traceEngine } from "./trace.ts";
-import { sharedClientBundle } from "./transport/client-bundle.ts";
-import { checkParser, defaultParser, type Parser, type ParserEncoder } from "./protocol/parser.ts";
+import { namespaceOf } from "./namespaces/lookup.ts";
+import { closeServer, createEngine, resolveParser, serveClientFiles } from "./server-engine.ts";
+import { debugNamespaces, serverLog } from "./observe/debug.ts";
+import type { Parser, ParserEncoder } from "./protocol/parser.ts";
 
 /**
  * A Socket.IO v5 server.
@@ -85,18 +86,14 @@ export class Server<
     }
     const { sio, engine } = splitOptions(opts);
     this.sio = resolveSocketIoOptions(sio);
-    const parser = this.sio.parser === undefined ? defaultParser : checkParser(this.sio.parser);
-    this.customParser = parser === defaultParser ? null : parser;
-    this.encoder = new parser.Encoder();
-    if (typeof this.encoder.encode !== "function") {
-      throw new TypeError("roomcast: option parser: new Encoder() has no encode(packet) method");
-    }
+    ({ encoder: this.encoder, customParser: this.customParser } = resolveParser(this.sio.parser));
     // Validated now, not at attach: an unsupported or unknown option fails at construction.
     resolveEngineOptions(engine);
     this.engineOpts = engine;
     this.adapterCtor = this.sio.adapter ?? Adapter;
     this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);
     this.sockets = this.of("/");
+    debugNamespaces(this.sockets as unknown as Namespace);
     if (srv !== undefined) this.attach(srv);
   }
 
@@ -148,15 +145,8 @@ export class Server<
   serveClient(v?: boolean): boolean | this {
     if (v === undefined) return this.sio.serveClient;
     this.sio.serveClient = v;
-    if (v && this.engine !== undefined && this.engine.files === null) this.serveFiles();
+    if (v && this.engine !== undefined && this.engine.files === null) serveClientFiles(this.engine, this.sio);
     return this;
-  }
-
-  /** Hands the client bundle to the engine (it answers under the path, after CORS). */
-  private serveFiles(): void {
-    const bundle = sharedClientBundle();
-    if (bundle === null) return;
-    this.engine.files = (req, res) => this.sio.serveClient && bundle.serve(req, res, this.sio.path);
   }
 
   /**
@@ -179,14 +169,9 @@ export class Server<
     }
     const { sio, engine } = splitOptions(opts);
     if (sio.path !== undefined) this.sio.path = resolveSocketIoOptions({ ...this.sio, path: sio.path }).path;
-    this.engine = new EngineServer({ ...this.engineOpts, ...engine, path: this.sio.path });
-    // ROOMCAST_TRACE=1 prints every frame in and out with its meaning (spec/README.md).
-    // With a custom parser the frames are not roomcast's codec: traced as Engine.IO only.
-    if (isTraceEnabled()) {
-      traceEngine(this.engine, { socketIo: this.customParser === null ? { maxAttachments: this.sio.maxAttachments } : undefined });
-    }
+    this.engine = createEngine(this.sio, { ...this.engineOpts, ...engine }, this.customParser);
     this.engine.attach(http, { path: this.sio.path });
-    if (this.sio.serveClient) this.serveFiles();
+    if (serverLog.enabled) serverLog("attached on %s (serveClient: %s)", this.sio.path, this.sio.serveClient);
     this.engine.on("connection", (conn: EngineSocket) => {
       new Client(this, conn);
     });
@@ -225,35 +210,12 @@ export class Server<
     name: string | RegExp | NamespaceMatcher,
     fn?: (socket: Parameters<NamespaceReservedEvents<NspListen, NspEmit, NspServerSide, NspData>["connection"]>[0]) => void,
   ): Namespace<NspListen, NspEmit, NspServerSide, NspData> {
-    type Nsp = Namespace<NspListen, NspEmit, NspServerSide, NspData>;
-    let nsp: Nsp;
-    if (typeof name === "function" || name instanceof RegExp) {
-      const parent = new ParentNamespace<NspListen, NspEmit, NspServerSide, NspData>(this);
-      const asAny = parent as unknown as ParentNamespace<EventsMap, EventsMap, EventsMap, unknown>;
-      if (typeof name === "function") {
-        this.registry.addParent(name, asAny);
-      } else {
-        const regex = name;
-        this.registry.addParent((child, _auth, next) => next(null, regex.test(child)), asAny, regex);
-      }
-      nsp = parent;
-    } else {
-      const normalized = name.startsWith("/") ? name : `/${name}`;
-      const existing = this.registry.exact.get(normalized);
-      if (existing) {
-        nsp = existing as unknown as Nsp;
-      } else {
-        const parent = this.registry.regexParentFor(normalized);
-        if (parent) {
-          nsp = parent.createChild(normalized) as unknown as Nsp;
-        } else {
-          nsp = new Namespace<NspListen, NspEmit, NspServerSide, NspData>(this, normalized);
-          this.registry.exact.set(normalized, nsp as unknown as AnyNamespace);
-          // `this.sockets` is unset while the main namespace itself is being created.
-          this.sockets?.emitLifecycle("new_namespace", nsp as unknown as Namespace);
-        }
-      }
-    }
+    const nsp = namespaceOf(this, this.registry, this.sockets as unknown as AnyNamespace | undefined, name) as unknown as Namespace<
+      NspListen,
+      NspEmit,
+      NspServerSide,
+      NspData
+    >;
     if (fn) nsp.on("connection", fn);
     return nsp;
   }
@@ -281,23 +243,8 @@ export class Server<
    * may then be attached (or listen) again.
    */
   async close(fn?: (err?: Error) => void): Promise<void> {
-    for (const nsp of this.registry.exact.values()) {
-      for (const socket of [...nsp.sockets.values()]) socket.onClose("server shutting down");
-      void nsp.adapter.close();
-    }
-    this.engine?.close();
     this.attached = false;
-    const http = this.httpServer;
-    let error: Error | undefined;
-    if (http !== undefined) {
-      await new Promise<void>((resolve) => {
-        http.close((err) => {
-          error = err;
-          resolve();
-        });
-        http.closeAllConnections?.();
-      });
-    }
+    const error = await closeServer(this.registry.exact.values(), this.engine, this.httpServer);
     fn?.(error);
   }
 

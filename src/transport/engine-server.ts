@@ -22,8 +22,8 @@ import { resolveEngineOptions } from "./options.ts";
 import type { EngineOptions, TransportName } from "./options.ts";
 import { PollingTransport } from "./polling.ts";
 import type { PollingSettings } from "./polling.ts";
-import type { AttachOptions, EngineHeaders, EngineServerEvents } from "./server-types.ts";
-import type { Transport, TransportSink } from "./transport.ts";
+import type { AttachOptions, EngineHeaders } from "./server-types.ts";
+import type { Transport } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
 
 export type { AttachOptions, ConnectionError, EngineHeaders, EngineServerEvents } from "./server-types.ts";
