@@ -55,8 +55,6 @@ export class Socket<
   readonly id: SocketId;
   /** True from the CONNECT answer until the disconnect. */
   connected = false;
-  /** Counted in the namespace's `outgoingObservers` (connected, with an `onAnyOutgoing` listener). */
-  private countedOutgoing = false;
   /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
   targetStamp = 0;
 
@@ -277,20 +275,9 @@ export class Socket<
     this.acks?.release(id);
   }
 
-  /**
-   * @internal Calls the outgoing catch-all listeners with a broadcast packet this socket is
-   * about to receive (the adapter calls it only when the namespace has observers).
-   */
-  notifyOutgoingListeners(packet: Packet): void {
-    if (this.hasOutgoingListeners()) this.notifyOutgoing(packet.data as unknown[]);
-  }
-
-  /** Keeps the namespace's count of observing sockets: connected ones with outgoing listeners. */
-  protected override outgoingListenersChanged(): void {
-    const observing = this.connected && this.hasOutgoingListeners();
-    if (observing === this.countedOutgoing) return;
-    this.countedOutgoing = observing;
-    this.nsp.outgoingObservers += observing ? 1 : -1;
+  /** A connected socket with outgoing listeners is counted by its namespace. */
+  protected override outgoingCounter(): { outgoingObservers: number } | null {
+    return this.connected ? this.nsp : null;
   }
 
   /** @internal Called once the namespace accepted the socket: answers CONNECT. */
