@@ -6,15 +6,25 @@ import type { EngineOptions } from "./transport/options.ts";
 import type { Server as HttpServer } from "node:http";
 import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
 import type { HealthOptions, MetricsOptions } from "./observe/observer.ts";
+import { checkParser, type ParserOption } from "./protocol/parser.ts";
 
 /** Socket.IO-level options. */
 export interface SocketIoOptions {
   /** HTTP path the server answers on. Default `"/socket.io"`. */
   path: string;
-  /** Accepted for socket.io compatibility; roomcast does not serve the client bundle. Default false. */
+  /**
+   * Serve the browser client (`<path>/socket.io.js`, `.min.js`, `.esm.min.js`,
+   * `.msgpack.min.js` and their maps) from the installed `socket.io-client` package. Default true.
+   */
   serveClient: boolean;
   /** Adapter class used for every namespace. Default: the in-memory `Adapter`. */
   adapter?: AdapterConstructor;
+  /**
+   * The Socket.IO codec, socket.io's `{ Encoder, Decoder }` interface (e.g.
+   * `socket.io-msgpack-parser`; the client must use the same). Default: roomcast's own codec,
+   * byte-compatible with `socket.io-parser`.
+   */
+  parser?: ParserOption;
   /** Milliseconds a connection may stay without joining any namespace. Default 45000. */
   connectTimeout: number;
   /** Remove a dynamic child namespace when its last socket leaves. Default false. */
@@ -39,7 +49,7 @@ export type ServerOptions = SocketIoOptions & EngineOptions;
 /** Defaults of the Socket.IO-level options. */
 export const SOCKET_IO_DEFAULTS: Readonly<SocketIoOptions> = {
   path: "/socket.io",
-  serveClient: false,
+  serveClient: true,
   connectTimeout: 45_000,
   cleanupEmptyChildNamespaces: false,
   maxAttachments: 10,
@@ -63,6 +73,7 @@ export function resolveSocketIoOptions(partial: Partial<SocketIoOptions> = {}): 
   positiveInteger("connectTimeout", opts.connectTimeout);
   positiveInteger("maxAttachments", opts.maxAttachments);
   positiveInteger("maxDynamicNamespaces", opts.maxDynamicNamespaces);
+  if (opts.parser !== undefined) checkParser(opts.parser);
   if (typeof opts.path !== "string" || opts.path.length === 0) {
     throw new TypeError("roomcast: option path must be a non-empty string");
   }
@@ -119,6 +130,7 @@ const SOCKET_IO_KEYS = new Set<string>([
   "path",
   "serveClient",
   "adapter",
+  "parser",
   "connectTimeout",
   "cleanupEmptyChildNamespaces",
   "maxAttachments",
@@ -127,11 +139,29 @@ const SOCKET_IO_KEYS = new Set<string>([
   "health",
 ]);
 
+/**
+ * socket.io options roomcast does not implement yet, each with its reason: refused at
+ * construction, never ignored.
+ */
+const UNSUPPORTED_SOCKET_IO: Readonly<Record<string, string>> = {
+  connectionStateRecovery: "connectionStateRecovery is not supported yet",
+};
+
+/** Refuses the Socket.IO options roomcast does not implement. */
+export function checkSocketIoOptionNames(opts: object): void {
+  for (const [key, value] of Object.entries(opts)) {
+    const reason = UNSUPPORTED_SOCKET_IO[key];
+    if (reason !== undefined && value !== undefined && value !== false) throw new TypeError(`roomcast: ${reason}`);
+  }
+}
+
 /** Splits user options into Socket.IO-level and Engine.IO-level parts. */
 export function splitOptions(opts: Partial<ServerOptions>): { sio: Partial<SocketIoOptions>; engine: Partial<EngineOptions> } {
   const sio: Record<string, unknown> = {};
   const engine: Record<string, unknown> = {};
+  checkSocketIoOptionNames(opts);
   for (const [key, value] of Object.entries(opts)) {
+    if (key in UNSUPPORTED_SOCKET_IO) continue;
     (SOCKET_IO_KEYS.has(key) ? sio : engine)[key] = value;
   }
   return { sio: sio as Partial<SocketIoOptions>, engine: engine as Partial<EngineOptions> };

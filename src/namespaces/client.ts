@@ -2,9 +2,10 @@
  * One Client per Engine.IO connection: decodes Socket.IO packets and multiplexes the
  * connection's namespaces (one Socket each).
  */
+import type { IncomingMessage } from "node:http";
 import { Decoder } from "../protocol/decoder.ts";
-import { encodePacket } from "../protocol/encoder.ts";
-import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import { PacketType, type Packet } from "../protocol/packet.ts";
+import { normalizeEncoded, validateDecodedPacket, type EncodedParts, type Parser, type ParserDecoder, type ParserEncoder } from "../protocol/parser.ts";
 import type { ServerMetrics } from "../observe/metrics.ts";
 import type { SocketId, WriteOptions } from "../rooms/types.ts";
 import type { EngineSocket, SessionConsumer } from "../transport/engine-socket.ts";
@@ -20,6 +21,10 @@ export interface ClientHost {
   readonly maxAttachments: number;
   /** The server's counters, or null when the `metrics` option is off. */
   readonly metrics: ServerMetrics | null;
+  /** The server's one encoder (`io.encoder`). */
+  readonly encoder: ParserEncoder;
+  /** A custom `parser` option, or null for roomcast's own codec (decoded without events). */
+  readonly customParser: Parser | null;
   /** Finds (or, through a dynamic matcher, creates) the namespace `name`, or says why not. */
   resolveNamespace(name: string, auth: Record<string, unknown>, done: (result: NamespaceLookup) => void): void;
 }
@@ -30,14 +35,18 @@ export interface ClientHost {
  * them to share one set of messages (and so one WebSocket frame); a direct emit just builds
  * its own. It holds one packet at most.
  */
-let lastEncoded: EncodedPacket | undefined;
+let lastEncoded: EncodedParts | undefined;
 let lastCompress = true;
 let lastMessages: SharedMessage[] = [];
 
-function engineMessagesOf(encoded: EncodedPacket, compress: boolean): SharedMessage[] {
+/** Send options of a direct message that must not be compressed (frozen, shared). */
+const NO_COMPRESS_SEND = Object.freeze({ compress: false });
+
+function engineMessagesOf(encoded: EncodedParts, compress: boolean): SharedMessage[] {
   if (encoded !== lastEncoded || compress !== lastCompress) {
     const options = compress ? COMPRESS : NO_COMPRESS;
-    lastMessages = encoded.map((part) => new SharedMessage(part, options));
+    // Once per broadcast: a custom parser's parts may need converting (a typed array).
+    lastMessages = normalizeEncoded(encoded).map((part) => new SharedMessage(part, options));
     lastEncoded = encoded;
     lastCompress = compress;
   }
@@ -48,7 +57,10 @@ function engineMessagesOf(encoded: EncodedPacket, compress: boolean): SharedMess
 export class Client implements SessionConsumer {
   /** The Engine.IO session id. */
   readonly id: string;
-  private readonly decoder: Decoder;
+  /** roomcast's decoder (default parser), or null when a custom parser decodes. */
+  private readonly decoder: Decoder | null;
+  /** The custom parser's decoder, or null (default parser). */
+  private readonly customDecoder: ParserDecoder | null;
   /**
    * This client's sockets, one per namespace, in the order they connected. A client is in one
    * namespace or a few: a scan of this array costs less than a Map's ~180 bytes per connection.
@@ -68,7 +80,16 @@ export class Client implements SessionConsumer {
     readonly conn: EngineSocket,
   ) {
     this.id = conn.id;
-    this.decoder = new Decoder({ maxAttachments: host.maxAttachments });
+    const parser = host.customParser;
+    if (parser === null) {
+      this.decoder = new Decoder({ maxAttachments: host.maxAttachments });
+      this.customDecoder = null;
+    } else {
+      this.decoder = null;
+      this.customDecoder = new parser.Decoder();
+      // One closure per connection, only with a custom parser: it emits packets as events.
+      this.customDecoder.on("decoded", (decoded: unknown) => this.onCustomDecoded(decoded));
+    }
     conn.consumer = this;
     // [SIO5:connect-timeout] a connection must join a namespace in time.
     if (host.connectTimeout > 0) this.connectTimer = setTimeout(Client.onConnectTimeout, host.connectTimeout, this);
@@ -84,17 +105,40 @@ export class Client implements SessionConsumer {
     return !this.closed;
   }
 
+  /** The HTTP request that opened the connection (socket.io's `socket.client.request`). */
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
   /** @internal Encodes a packet for this client alone and queues it. */
   writePacket(packet: Packet, opts: WriteOptions): void {
-    this.writeToEngine(encodePacket(packet), opts);
+    this.writeDirect(this.host.encoder.encode(packet), opts);
   }
 
   /**
-   * @internal Queues an already-encoded packet (text part, then attachments). Every recipient
-   * of a broadcast is handed the same `encoded` array, so the same Engine.IO messages are
-   * queued for all of them and their WebSocket frame is built once.
+   * @internal Queues the encoded parts of a packet for this client alone (a direct emit, an
+   * ack, a CONNECT answer): each is its own Engine.IO packet, so `packetCreate` fires for it.
    */
-  writeToEngine(encoded: EncodedPacket, opts: WriteOptions): void {
+  writeDirect(encoded: EncodedParts, opts: WriteOptions): void {
+    if (this.closed) return;
+    // [SIO5:volatile] dropped, not queued, when the connection is backed up.
+    if (opts.volatile && !this.conn.writable) {
+      this.host.metrics?.droppedVolatile();
+      return;
+    }
+    const sendOpts = opts.compress === false ? NO_COMPRESS_SEND : undefined;
+    const parts = normalizeEncoded(encoded);
+    for (let i = 0; i < parts.length; i++) this.conn.send(parts[i] as string | Buffer, sendOpts);
+  }
+
+  /**
+   * @internal Queues an already-encoded packet (its parts in order: for roomcast's codec the
+   * text part, then attachments). Every recipient of a broadcast is handed the same `encoded`
+   * array, so the same Engine.IO messages are queued for all of them and their WebSocket frame
+   * is built once. `opts.observed` (set per broadcast when some connection listens to
+   * `packetCreate`) makes this connection check for its own listeners.
+   */
+  writeToEngine(encoded: EncodedParts, opts: WriteOptions): void {
     if (this.closed) return;
     // [SIO5:volatile] dropped, not queued, when the connection is backed up.
     if (opts.volatile && !this.conn.writable) {
@@ -102,7 +146,8 @@ export class Client implements SessionConsumer {
       return;
     }
     const messages = engineMessagesOf(encoded, opts.compress !== false);
-    for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage);
+    const observed = opts.observed === true;
+    for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage, observed);
   }
 
   /** @internal [SIO5:disconnect] Disconnects every namespace (a DISCONNECT each), then closes the connection. */
@@ -130,14 +175,41 @@ export class Client implements SessionConsumer {
 
   /** @internal A message of the Engine.IO session. */
   onEngineMessage(data: string | Buffer): void {
+    const decoder = this.decoder;
+    if (decoder === null) {
+      this.addToCustomDecoder(data);
+      return;
+    }
     let packet: Packet | null;
     try {
-      packet = this.decoder.add(data);
+      packet = decoder.add(data);
     } catch (err) {
       this.onParseError(err instanceof Error ? err : new Error(String(err)));
       return;
     }
     if (packet) this.onPacket(packet);
+  }
+
+  /** [SIO5:parse-error] A custom decoder's throw is a parse error, as with roomcast's own. */
+  private addToCustomDecoder(data: string | Buffer): void {
+    try {
+      this.customDecoder?.add(data);
+    } catch (err) {
+      this.onParseError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** A packet from a custom decoder: validated like roomcast's own decoder validates. */
+  private onCustomDecoded(decoded: unknown): void {
+    if (this.closed) return;
+    let packet: Packet;
+    try {
+      packet = validateDecodedPacket(decoded);
+    } catch (err) {
+      this.onParseError(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    this.onPacket(packet);
   }
 
   private onPacket(packet: Packet): void {
@@ -215,6 +287,7 @@ export class Client implements SessionConsumer {
     const sockets = this.sockets;
     this.sockets = [];
     for (const socket of sockets) socket.onClose(reason, description);
-    this.decoder.reset();
+    this.decoder?.reset();
+    this.customDecoder?.destroy?.();
   }
 }

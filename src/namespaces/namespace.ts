@@ -21,6 +21,8 @@ import type { ServerMetrics } from "../observe/metrics.ts";
 import type { Client } from "./client.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import { Socket } from "./socket.ts";
+import type { ParserEncoder } from "../protocol/parser.ts";
+import { packetCreateObserved } from "../transport/buffered-session.ts";
 
 /** An error a middleware passes to `next`: `message` and `data` reach the client's `connect_error`. */
 export interface ExtendedError extends Error {
@@ -56,6 +58,8 @@ export interface NamespaceHost {
   readonly adapterConstructor: AdapterConstructor;
   /** The server's counters, or null when the `metrics` option is off. */
   readonly metrics?: ServerMetrics | null;
+  /** The server's encoder (`io.encoder`): adapters encode broadcasts with it. */
+  readonly encoder: ParserEncoder;
 }
 
 /**
@@ -87,6 +91,8 @@ export class Namespace<
   private ackIds = 0;
   /** Connections whose middlewares are still running: the namespace is not empty while they are. */
   private pendingConnects = 0;
+  /** @internal Connected sockets with an `onAnyOutgoing` listener (kept by the sockets). */
+  outgoingObservers = 0;
 
   /** @internal Created through `io.of(name)`. */
   constructor(
@@ -113,6 +119,14 @@ export class Namespace<
   /** @internal A fresh ack id, unique within this namespace, counted from 0. [SIO5:ack-id] */
   nextAckId(): number {
     return this.ackIds++;
+  }
+
+  /**
+   * @internal Whether a broadcast must notify its recipients one by one (`onAnyOutgoing`,
+   * `packetCreate`); asked by the adapter once per broadcast.
+   */
+  observesOutgoing(): boolean {
+    return this.outgoingObservers > 0 || packetCreateObserved();
   }
 
   /** Adds a middleware run for each connecting socket. */

@@ -2,8 +2,8 @@
  * The server-side socket: one per client per namespace.
  */
 import type { IncomingMessage } from "node:http";
-import { encodePacket } from "../protocol/encoder.ts";
-import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import { PacketType, type Packet } from "../protocol/packet.ts";
+import type { EncodedParts } from "../protocol/parser.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
@@ -100,6 +100,11 @@ export class Socket<
     this.userData = value;
   }
 
+  /** The opposite of `connected`: true in middlewares, false once connected, true after the disconnect. */
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
   /** The HTTP request that opened the underlying connection (headers, cookies, session middleware). */
   get request(): IncomingMessage {
     return this.client.conn.request;
@@ -149,11 +154,11 @@ export class Socket<
     }
     packet.id = this.nsp.nextAckId();
     // Encoded before the ack is registered: a packet that cannot be encoded leaves no callback behind.
-    const encoded = encodePacket(packet);
+    const encoded = this.nsp.server.encoder.encode(packet);
     this.pendingAcks().expect(packet.id, ack, flags.timeout);
     this.notifyOutgoing(data);
     this.countSent();
-    this.client.writeToEngine(encoded, flags);
+    this.client.writeDirect(encoded, flags);
     return true;
   }
 
@@ -272,9 +277,16 @@ export class Socket<
     this.acks?.release(id);
   }
 
+  /** A connected socket with outgoing listeners is counted by its namespace. */
+  protected override outgoingCounter(): { outgoingObservers: number } | null {
+    return this.connected ? this.nsp : null;
+  }
+
   /** @internal Called once the namespace accepted the socket: answers CONNECT. */
   onConnect(): void {
     this.connected = true;
+    // Listeners added in a middleware start counting now.
+    this.outgoingListenersChanged();
     void this.adapter.addAll(this.id, new Set([this.id]));
     // [SIO5:connect] the CONNECT answer carries the socket id.
     this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } }, {});
@@ -285,15 +297,16 @@ export class Socket<
     this.nsp.metrics?.countConnectError("MIDDLEWARE_REFUSED");
     const data: { message: string; data?: unknown } = { message: String(err.message) };
     if (err.data !== undefined) data.data = err.data;
-    let encoded: EncodedPacket;
+    const encoder = this.nsp.server.encoder;
+    let encoded: EncodedParts;
     try {
       // [SIO5:connect-error]
-      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
+      encoded = encoder.encode({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
     } catch {
       // `err.data` that cannot be serialised (a cycle, a BigInt): the client still gets the message.
-      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: { message: data.message } });
+      encoded = encoder.encode({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: { message: data.message } });
     }
-    this.client.writeToEngine(encoded, {});
+    this.client.writeDirect(encoded, {});
   }
 
   /** @internal Routes a decoded packet addressed to this namespace. */
@@ -328,6 +341,7 @@ export class Socket<
     this.client.remove(this);
     this.connected = false;
     this.nsp.metrics?.countDisconnect(reason);
+    this.outgoingListenersChanged();
     this.emitReserved("disconnect", reason, description);
   }
 

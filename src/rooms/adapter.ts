@@ -2,8 +2,8 @@
  * The in-memory adapter: room membership for one namespace and fan-out of broadcasts.
  */
 import { EventEmitter } from "node:events";
-import type { EncodedPacket, Packet } from "../protocol/packet.ts";
-import { encodePacket } from "../protocol/encoder.ts";
+import type { Packet } from "../protocol/packet.ts";
+import { Encoder, type EncodedParts, type ParserEncoder } from "../protocol/parser.ts";
 import { RoomIndex } from "./room-index.ts";
 import { collectTargets, forEachTarget } from "./targets.ts";
 import type {
@@ -38,31 +38,53 @@ export type ServerSideAck = (err: Error | null, responses: unknown[]) => void;
  */
 class Fanout {
   readonly packet: Packet;
-  encoded: EncodedPacket | undefined = undefined;
+  readonly encoder: ParserEncoder;
+  encoded: EncodedParts | undefined = undefined;
   readonly writeOpts: WriteOptions;
   readonly ackId: number;
   readonly ack: AckCallback | undefined;
 
-  constructor(packet: Packet, writeOpts: WriteOptions, ackId: number, ack: AckCallback | undefined) {
+  constructor(packet: Packet, encoder: ParserEncoder, writeOpts: WriteOptions, ackId: number, ack: AckCallback | undefined) {
     this.packet = packet;
+    this.encoder = encoder;
     this.writeOpts = writeOpts;
     this.ackId = ackId;
     this.ack = ack;
   }
 }
 
+/** Used when the namespace has no server to take an encoder from (a bare AdapterNamespace). */
+const DEFAULT_ENCODER: ParserEncoder = new Encoder();
+
 function writePacket(socket: AdapterSocket, fanout: Fanout): void {
   let encoded = fanout.encoded;
-  if (encoded === undefined) encoded = fanout.encoded = encodePacket(fanout.packet);
+  if (encoded === undefined) encoded = fanout.encoded = fanout.encoder.encode(fanout.packet);
   socket.client.writeToEngine(encoded, fanout.writeOpts);
 }
 
 function writePacketWithAck(socket: AdapterSocket, fanout: Fanout): void {
   let encoded = fanout.encoded;
   // Encoded before any ack is registered: a packet that cannot be encoded leaves no callback behind.
-  if (encoded === undefined) encoded = fanout.encoded = encodePacket(fanout.packet);
+  if (encoded === undefined) encoded = fanout.encoded = fanout.encoder.encode(fanout.packet);
   // Registered before the write, so even a synchronous answer finds its callback.
   if (fanout.ack !== undefined) socket.registerAck(fanout.ackId, fanout.ack);
+  socket.client.writeToEngine(encoded, fanout.writeOpts);
+}
+
+/** {@link writePacket} for a broadcast someone observes: outgoing listeners first, as socket.io. */
+function writePacketObserved(socket: AdapterSocket, fanout: Fanout): void {
+  let encoded = fanout.encoded;
+  if (encoded === undefined) encoded = fanout.encoded = fanout.encoder.encode(fanout.packet);
+  socket.notifyOutgoingListeners?.(fanout.packet);
+  socket.client.writeToEngine(encoded, fanout.writeOpts);
+}
+
+/** {@link writePacketWithAck} for a broadcast someone observes. */
+function writePacketWithAckObserved(socket: AdapterSocket, fanout: Fanout): void {
+  let encoded = fanout.encoded;
+  if (encoded === undefined) encoded = fanout.encoded = fanout.encoder.encode(fanout.packet);
+  if (fanout.ack !== undefined) socket.registerAck(fanout.ackId, fanout.ack);
+  socket.notifyOutgoingListeners?.(fanout.packet);
   socket.client.writeToEngine(encoded, fanout.writeOpts);
 }
 
@@ -97,12 +119,15 @@ export class Adapter extends EventEmitter {
   readonly rooms: Map<Room, Set<SocketId>>;
   /** socket id → its rooms (shared with the index; read it, change it through addAll/del). */
   readonly sids: Map<SocketId, Set<Room>>;
+  /** The server's encoder (`io.encoder`), as socket.io adapters hold it: one per server. */
+  readonly encoder: ParserEncoder;
   protected readonly index: RoomIndex;
 
   /** @param nsp - the namespace whose sockets this adapter delivers to. */
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
+    this.encoder = nsp.server?.encoder ?? DEFAULT_ENCODER;
     this.index = new RoomIndex({
       onCreate: (room) => this.emit("create-room", room),
       onJoin: (room, id) => this.emit("join-room", room, id),
@@ -148,8 +173,11 @@ export class Adapter extends EventEmitter {
   broadcast(packet: Packet, opts: BroadcastOptions): void {
     packet.nsp = this.nsp.name;
     const flags = opts.flags;
-    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress };
-    const count = forEachTarget(this.rooms, this.nsp.sockets, opts, writePacket, new Fanout(packet, writeOpts, -1, undefined));
+    // Asked once per broadcast: with nobody observing, recipients are not even asked.
+    const observed = this.nsp.observesOutgoing?.() === true;
+    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress, observed };
+    const fanout = new Fanout(packet, this.encoder, writeOpts, -1, undefined);
+    const count = forEachTarget(this.rooms, this.nsp.sockets, opts, observed ? writePacketObserved : writePacket, fanout);
     // Once per broadcast, after resolution: nothing is counted inside the per-recipient loop.
     const metrics = this.nsp.metrics;
     if (metrics) metrics.eventsSent += count;
@@ -171,13 +199,14 @@ export class Adapter extends EventEmitter {
     const id = this.nsp.nextAckId();
     packet.id = id;
     const flags = opts.flags;
-    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress };
+    const observed = this.nsp.observesOutgoing?.() === true;
+    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress, observed };
     const count = forEachTarget(
       this.rooms,
       this.nsp.sockets,
       opts,
-      writePacketWithAck,
-      new Fanout(packet, writeOpts, id, ack),
+      observed ? writePacketWithAckObserved : writePacketWithAck,
+      new Fanout(packet, this.encoder, writeOpts, id, ack),
     );
     const metrics = this.nsp.metrics;
     if (metrics) metrics.eventsSent += count;

@@ -61,7 +61,9 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     this.id = init.id;
     this.request = init.request;
     // Captured now: a destroyed socket forgets its remote address.
-    this.remoteAddress = init.request.socket.remoteAddress ?? "";
+    // No request behind the session (an engine of the user's): no address.
+    const request: IncomingMessage | null | undefined = init.request;
+    this.remoteAddress = request?.socket?.remoteAddress ?? "";
     this.pingInterval = init.opts.pingInterval;
     this.pingTimeout = init.opts.pingTimeout;
     // The session is its heartbeat's target: no closures or target record per session.
@@ -293,6 +295,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   protected override onClose(reason: CloseReason, description?: unknown, final?: readonly EnginePacket[]): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
+    this.uncountObserved();
     this.heartbeat.stop();
     this.outbox.clear();
     const upgrade = this.pendingUpgrade;

@@ -83,9 +83,10 @@ export function parseQuery(url: string): EngineQuery {
 }
 
 /**
- * Exact pathname match. With `addTrailingSlash` both `/p` and `/p/` are accepted; without it
- * only the path as configured. Exact (not prefix) so that `/engine.io-admin` or
- * `/socket.io/app.js` style routes stay with the user's handlers.
+ * Whether a request is the engine's. With `addTrailingSlash` (the default): `/p`, `/p/` and
+ * every URL under `/p/` (as socket.io answers them: `/socket.io/default/?EIO=4…` gets a
+ * handshake, an unknown file under the path a 400), but not `/p-admin`. Without it: only the
+ * path exactly as configured.
  *
  * @param url - `req.url`.
  * @param path - the engine's path.
@@ -96,14 +97,17 @@ export function matchesPath(url: string, path: string, addTrailingSlash: boolean
   const pathname = q === -1 ? url : url.slice(0, q);
   if (!addTrailingSlash) return pathname === path;
   const base = path.endsWith("/") ? path.slice(0, -1) : path;
-  return pathname === base || pathname === `${base}/`;
+  return pathname === base || (pathname.startsWith(base) && pathname.charCodeAt(base.length) === 0x2f);
 }
 
-/** [EIO4:handshake] Anything but exactly "4" (missing, "3", "abc", "04") is a version this server does not speak. */
+/**
+ * [EIO4:handshake] Anything but exactly "4" (missing, "3", "abc", "04") is a version this
+ * server does not speak. The context's `protocol` is the revision the request is taken for, a
+ * number, as engine.io reports it: 3 for anything but "4".
+ */
 function checkProtocol(query: EngineQuery): Rejection | null {
-  const protocol = query.get("EIO");
-  if (protocol === "4") return null;
-  return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { name: "UNSUPPORTED_PROTOCOL_VERSION", protocol } };
+  if (query.get("EIO") === "4") return null;
+  return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { name: "UNSUPPORTED_PROTOCOL_VERSION", protocol: 3 } };
 }
 
 /**
@@ -120,15 +124,18 @@ function checkProtocol(query: EngineQuery): Rejection | null {
  */
 export function checkHttpRequest(query: EngineQuery, method: string | undefined, transports: readonly TransportName[]): Rejection | null {
   const transport = query.get("transport");
-  if (transport === "websocket" && transports.includes("websocket")) {
+  const sid = query.has("sid");
+  // A websocket handshake without its Upgrade header; with a sid, the engine reports the
+  // request as a TRANSPORT_MISMATCH once it has found the session.
+  if (transport === "websocket" && transports.includes("websocket") && !sid) {
     return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", transport } };
   }
-  if (transport !== "polling" || !transports.includes("polling")) {
+  if (!(transport === "websocket" && sid && transports.includes("websocket")) && (transport !== "polling" || !transports.includes("polling"))) {
     return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { name: "TRANSPORT_UNKNOWN", transport } };
   }
   const protocol = checkProtocol(query);
   if (protocol !== null) return protocol;
-  if (!query.has("sid")) {
+  if (!sid) {
     if (method !== "GET") return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { name: "BAD_HANDSHAKE_METHOD", method } };
   } else if (method !== "GET" && method !== "POST") {
     return { code: EngineErrorCode.BAD_REQUEST, context: { name: "BAD_METHOD", method } };

@@ -24,9 +24,12 @@ export interface HttpHandlers {
  *
  * @param server - the http server.
  * @param handlers - the engine.
+ * @param destroyUpgradeAfter - ms after which an upgrade request that is not the engine's and
+ *   that nothing answered is ended (`destroyUpgrade`), or null to leave it alone. Without it,
+ *   an upgrade nobody handles would hang: Node only ends those when no `upgrade` listener exists.
  * @returns a function that detaches, putting the previous request listeners back in front.
  */
-export function attachToHttpServer(server: HttpServer, handlers: HttpHandlers): () => void {
+export function attachToHttpServer(server: HttpServer, handlers: HttpHandlers, destroyUpgradeAfter: number | null = null): () => void {
   // Node calls every 'request' listener, so the user's handlers must be moved behind ours or
   // they would also answer engine requests. rawListeners keeps `once` wrappers intact; the
   // cast is sound because 'request' listeners are only ever called with (req, res).
@@ -37,7 +40,9 @@ export function attachToHttpServer(server: HttpServer, handlers: HttpHandlers): 
     for (const listener of previous) Reflect.apply(listener, server, [req, res]);
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    handlers.handleUpgrade(req, socket, head);
+    if (handlers.handleUpgrade(req, socket, head) || destroyUpgradeAfter === null) return;
+    socket.on("error", ignoreError);
+    setTimeout(endIfUnanswered, destroyUpgradeAfter, socket).unref();
   };
   server.on("request", onRequest);
   server.on("upgrade", onUpgrade);
@@ -97,4 +102,11 @@ export class HttpRoutes {
     handler(req, res);
     return true;
   }
+}
+
+function ignoreError(): void {}
+
+/** Another `upgrade` listener may have answered the request meanwhile: only a silent socket is ended. */
+function endIfUnanswered(socket: Duplex & { bytesWritten?: number }): void {
+  if (socket.writable && (socket.bytesWritten ?? 0) <= 0) socket.end();
 }

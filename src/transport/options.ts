@@ -105,8 +105,19 @@ export interface EngineOptions {
    * memory per connection and defeats the one-write-per-tick batching, hence off by default.
    */
   perMessageDeflate: boolean | PerMessageDeflateOptions;
-  /** Accept both `/path` and `/path/`. Default true; when false only the path exactly as given. */
+  /**
+   * Answer `/path`, `/path/` and every URL under `/path/` (default true, as socket.io); when
+   * false only the path exactly as given.
+   */
   addTrailingSlash: boolean;
+  /**
+   * End upgrade requests that are not the engine's and that nobody answered within
+   * `destroyUpgradeTimeout` (default true, as engine.io); false leaves them to other `upgrade`
+   * listeners of the http server.
+   */
+  destroyUpgrade: boolean;
+  /** Milliseconds before such an upgrade request is ended. Default 1000. */
+  destroyUpgradeTimeout: number;
 }
 
 /** The defaults {@link resolveEngineOptions} fills in. */
@@ -125,7 +136,42 @@ export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze<EngineOpti
   httpCompression: true,
   perMessageDeflate: false,
   addTrailingSlash: true,
+  destroyUpgrade: true,
+  destroyUpgradeTimeout: 1000,
 });
+
+/**
+ * engine.io options roomcast does not implement, each with the reason given to whoever passes
+ * it: an option is implemented or refused at construction, never silently ignored.
+ */
+const UNSUPPORTED: Readonly<Record<string, (value: unknown) => string | null>> = {
+  wsEngine: () => "wsEngine is not supported: roomcast runs on the ws package and writes WebSocket frames itself",
+  allowEIO3: (value) =>
+    value === true ? "allowEIO3 is not supported: roomcast speaks Engine.IO v4 only (socket.io-client 3 and later)" : null,
+  initialPacket: () => "initialPacket is not supported",
+};
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(ENGINE_DEFAULTS));
+
+/**
+ * Refuses options roomcast does not implement ({@link UNSUPPORTED}) and names it does not know.
+ *
+ * @param partial - the options as given.
+ * @param extraKeys - names accepted on top of the engine's (the Socket.IO server's own).
+ * @throws TypeError naming the option.
+ */
+export function checkEngineOptionNames(partial: object, extraKeys: ReadonlySet<string> = new Set()): void {
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    const unsupported = UNSUPPORTED[key];
+    if (unsupported !== undefined) {
+      const reason = unsupported(value);
+      if (reason !== null) throw new TypeError(`roomcast: ${reason}`);
+      continue;
+    }
+    if (!KNOWN_KEYS.has(key) && !extraKeys.has(key)) throw new TypeError(`roomcast: unknown option "${key}"`);
+  }
+}
 
 /** setTimeout silently turns delays above 2^31-1 ms into 1 ms, so larger values are refused. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -162,6 +208,7 @@ function checkBoolean(name: string, value: boolean): boolean {
  * ```
  */
 export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {
+  checkEngineOptionNames(partial);
   const path = partial.path ?? ENGINE_DEFAULTS.path;
   if (typeof path !== "string" || !path.startsWith("/")) {
     throw new TypeError(`EngineOptions.path must be a string starting with "/", got ${String(path)}`);
@@ -178,6 +225,7 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
   }
   for (const t of transports) {
     if (!KNOWN_TRANSPORTS.has(t)) {
+      if (String(t) === "webtransport") throw new TypeError("roomcast: the webtransport transport is not supported");
       throw new TypeError(`EngineOptions.transports: unknown transport ${String(t)}`);
     }
   }
@@ -219,5 +267,7 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
     httpCompression,
     perMessageDeflate,
     addTrailingSlash: checkBoolean("addTrailingSlash", partial.addTrailingSlash ?? ENGINE_DEFAULTS.addTrailingSlash),
+    destroyUpgrade: checkBoolean("destroyUpgrade", partial.destroyUpgrade ?? ENGINE_DEFAULTS.destroyUpgrade),
+    destroyUpgradeTimeout: checkTimer("destroyUpgradeTimeout", partial.destroyUpgradeTimeout ?? ENGINE_DEFAULTS.destroyUpgradeTimeout),
   };
 }

@@ -335,7 +335,12 @@ export class PollingTransport implements Transport {
   }
 
   private writePayload(res: ServerResponse, body: Buffer, coding: ContentCoding | null): void {
-    const headers: OutgoingHttpHeaders = { "Content-Type": "text/plain; charset=UTF-8", "Content-Length": body.length };
+    // no-store, as engine.io: a cached poll would replay packets.
+    const headers: OutgoingHttpHeaders = {
+      "Content-Type": "text/plain; charset=UTF-8",
+      "Content-Length": body.length,
+      "Cache-Control": "no-store",
+    };
     if (coding !== null) headers["Content-Encoding"] = coding;
     if (this.settings.compressionThreshold !== null) {
       // The answer depends on Accept-Encoding; merged with the Vary CORS may have set.

@@ -201,7 +201,7 @@ describe("[compat] @socket.io/admin-ui instrument(io, { auth: false, mode: \"dev
   // SKIPPED pending the dropin branch (socket.onAnyOutgoing for broadcasts): socket.io calls each
   // recipient's outgoing catch-all listeners for a broadcast, roomcast so far only for direct
   // emits. Un-skip once it lands: this test needs no other change.
-  it.skip("reports event_sent for each recipient of a broadcast (pending onAnyOutgoing for broadcasts, dropin branch)", async () => {
+  it("reports event_sent for each recipient of a broadcast", async () => {
     const fx = await appServer();
     const { io } = fx;
     instrument(io as unknown as SocketIoServer, { auth: false, mode: "development" });

@@ -19,6 +19,8 @@ describe("resolveEngineOptions", () => {
       httpCompression: true,
       perMessageDeflate: false,
       addTrailingSlash: true,
+      destroyUpgrade: true,
+      destroyUpgradeTimeout: 1000,
     });
   });
 
