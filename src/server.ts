@@ -26,7 +26,7 @@ import {
 import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
-import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
+import { initAdapter, Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
 import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
 import { isTraceEnabled, traceEngine } from "./trace.ts";
@@ -113,7 +113,7 @@ export class Server<
       nsp.adapter = adapter;
       // Same path as a namespace's own adapter: a failed init (Redis unreachable) is an
       // `error` event, never an unhandled rejection.
-      void Promise.resolve(adapter.init()).catch((err: unknown) => adapter.emit("error", err));
+      initAdapter(adapter);
     }
     return this;
   }
