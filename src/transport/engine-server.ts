@@ -4,7 +4,6 @@
  * to their session.
  */
 import { EventEmitter } from "node:events";
-import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
@@ -13,12 +12,15 @@ import { compileCookie } from "./cookie.ts";
 import type { CookieSerializer } from "./cookie.ts";
 import { CorsPolicy } from "./cors.ts";
 import { EngineSocket } from "./engine-socket.ts";
-import { abortRequest, abortUpgrade, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
+import { abortAnswer, destroyOnError, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
 import { checkHttpRequest, checkUpgradeRequest, generateSessionId, matchesPath, parseQuery, runAllowRequest } from "./handshake.ts";
 import type { Rejection } from "./handshake.ts";
+import { guardForeignUpgrade } from "./foreign-upgrade.ts";
+import type { ForeignUpgradePolicy } from "./foreign-upgrade.ts";
 import { attachToHttpServer } from "./http-attachment.ts";
 import { compressionThreshold } from "./http-compression.ts";
 import { resolveEngineOptions } from "./options.ts";
+import { validHeaders } from "./valid-headers.ts";
 import type { EngineOptions, TransportName } from "./options.ts";
 import { PollingTransport } from "./polling.ts";
 import type { PollingSettings } from "./polling.ts";
@@ -53,6 +55,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   private readonly cors: CorsPolicy | null;
   private readonly cookie: CookieSerializer | null;
   private readonly polling: PollingSettings;
+  private readonly foreignUpgrades: ForeignUpgradePolicy;
   /** Polling transports of closed sessions still waiting for a last GET, by sid. */
   private readonly lingering = new Map<string, PollingTransport>();
   /** The sid chosen for a WebSocket handshake in flight, for its `Set-Cookie`. */
@@ -72,6 +75,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.cors = this.opts.cors === false ? null : new CorsPolicy(this.opts.cors);
     this.cookie = compileCookie(this.opts.cookie);
     this.onSessionClose = this.onSessionClose.bind(this);
+    this.foreignUpgrades = { destroy: this.opts.destroyUpgrade, timeoutMs: this.opts.destroyUpgradeTimeout };
     this.polling = {
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       compressionThreshold: compressionThreshold(this.opts.httpCompression),
@@ -173,7 +177,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         this.acceptWebSocket(req, socket, head);
         return true;
       }
+      // Node leaves an upgrade socket without an `error` listener and ws only adds its own once
+      // it takes the socket: a reset while allowRequest decides would otherwise crash the process.
+      socket.on("error", destroyOnError);
       runAllowRequest(this.opts.allowRequest, req, (refused) => {
+        socket.off("error", destroyOnError);
         if (refused !== null) this.reject(req, refused, socket);
         else this.acceptWebSocket(req, socket, head);
       });
@@ -189,6 +197,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onUpgradeWebSocket(ws, socket, sid));
     }
     return true;
+  }
+
+  /**
+   * Takes care of an upgrade request on another path, which {@link handleUpgrade} left alone:
+   * its socket gets an `error` listener, and with `destroyUpgrade` (the default) it is destroyed
+   * after `destroyUpgradeTimeout` ms unless another `upgrade` listener answered it by then.
+   *
+   * @param socket - the raw socket of the upgrade request.
+   */
+  leaveUpgrade(socket: Duplex): void {
+    guardForeignUpgrade(socket, this.foreignUpgrades);
   }
 
   /**
@@ -365,24 +384,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   ): void {
     const { code, context } = rejection;
     this.emit("connection_error", { req, code, message: ENGINE_ERROR_MESSAGES[code], context });
-    if (isServerResponse(answer)) abortRequest(answer, code);
-    else abortUpgrade(answer, code, headers);
+    abortAnswer(answer, code, headers);
   }
-}
-
-/** The headers a listener added that can actually be sent (a bad one must not break the response). */
-function validHeaders(headers: EngineHeaders): Array<[string, string | string[]]> {
-  const valid: Array<[string, string | string[]]> = [];
-  for (const [name, value] of Object.entries(headers)) {
-    try {
-      validateHeaderName(name);
-      for (const v of Array.isArray(value) ? value : [value]) validateHeaderValue(name, v);
-      valid.push([name, value]);
-    } catch {
-      // Left out: a listener's mistake must not turn into a response splitting or a crash.
-    }
-  }
-  return valid;
 }
 
 /** The sink of a lingering polling transport: only its close matters (the engine forgets it then). */
@@ -391,7 +394,3 @@ function lingerSink(onClose: () => void): TransportSink {
 }
 
 function ignore(): void {}
-
-function isServerResponse(answer: Duplex | ServerResponse): answer is ServerResponse {
-  return "writeHead" in answer;
-}

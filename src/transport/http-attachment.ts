@@ -13,6 +13,8 @@ export interface HttpHandlers {
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
   /** Answers an upgrade request if it is the engine's (others are left to other listeners). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Takes care of an upgrade request `handleUpgrade` left alone (see guardForeignUpgrade). */
+  leaveUpgrade(socket: Duplex): void;
 }
 
 /**
@@ -34,7 +36,7 @@ export function attachToHttpServer(server: HttpServer, handlers: HttpHandlers): 
     for (const listener of previous) Reflect.apply(listener, server, [req, res]);
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    handlers.handleUpgrade(req, socket, head);
+    if (!handlers.handleUpgrade(req, socket, head)) handlers.leaveUpgrade(socket);
   };
   server.on("request", onRequest);
   server.on("upgrade", onUpgrade);

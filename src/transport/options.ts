@@ -78,6 +78,15 @@ export interface EngineOptions {
   perMessageDeflate: boolean | PerMessageDeflateOptions;
   /** Accept both `/path` and `/path/`. Default true; when false only the path exactly as given. */
   addTrailingSlash: boolean;
+  /**
+   * Destroy the socket of an upgrade request on another path (another WebSocket server's, an
+   * `Upgrade: h2c`...) when no other `upgrade` listener answered it within
+   * `destroyUpgradeTimeout`. Default true, as in engine.io. Set it to false when another
+   * listener may take longer than that to answer.
+   */
+  destroyUpgrade: boolean;
+  /** Milliseconds before an unanswered upgrade request on another path is destroyed. Default 1000. */
+  destroyUpgradeTimeout: number;
 }
 
 /** The defaults {@link resolveEngineOptions} fills in. */
@@ -96,6 +105,8 @@ export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze<EngineOpti
   httpCompression: true,
   perMessageDeflate: false,
   addTrailingSlash: true,
+  destroyUpgrade: true,
+  destroyUpgradeTimeout: 1000,
 });
 
 /** setTimeout silently turns delays above 2^31-1 ms into 1 ms, so larger values are refused. */
@@ -190,5 +201,7 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
     httpCompression,
     perMessageDeflate,
     addTrailingSlash: checkBoolean("addTrailingSlash", partial.addTrailingSlash ?? ENGINE_DEFAULTS.addTrailingSlash),
+    destroyUpgrade: checkBoolean("destroyUpgrade", partial.destroyUpgrade ?? ENGINE_DEFAULTS.destroyUpgrade),
+    destroyUpgradeTimeout: checkTimer("destroyUpgradeTimeout", partial.destroyUpgradeTimeout ?? ENGINE_DEFAULTS.destroyUpgradeTimeout),
   };
 }

@@ -8,6 +8,11 @@ import { afterEach, beforeEach } from "vitest";
 /** Errors seen since the current test started. */
 export interface ProcessErrors {
   readonly errors: unknown[];
+  /**
+   * Resolves with the next error. For racing a wait that a crash would prevent from ever
+   * finishing (a `close` event the crashed callback never got to emit).
+   */
+  next(): Promise<unknown>;
 }
 
 /**
@@ -16,12 +21,14 @@ export interface ProcessErrors {
  * @returns a live view of the errors of the running test.
  */
 export function recordProcessErrors(): ProcessErrors {
-  const state = { errors: [] as unknown[] };
+  const state = { errors: [] as unknown[], waiters: [] as Array<(err: unknown) => void> };
   const onError = (err: unknown): void => {
     state.errors.push(err);
+    for (const waiter of state.waiters.splice(0)) waiter(err);
   };
   beforeEach(() => {
     state.errors = [];
+    state.waiters = [];
     process.on("uncaughtException", onError);
     process.on("unhandledRejection", onError);
   });
@@ -32,6 +39,9 @@ export function recordProcessErrors(): ProcessErrors {
   return {
     get errors() {
       return state.errors;
+    },
+    next() {
+      return new Promise((resolve) => state.waiters.push(resolve));
     },
   };
 }
