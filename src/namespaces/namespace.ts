@@ -273,9 +273,14 @@ export class Namespace<
     runMiddlewares(this.middlewares, socket, (err?: ExtendedError) => {
       this.pendingConnects--;
       try {
-        if (!client.open) return done(undefined);
+        if (!client.open) {
+          socket.abandon();
+          return done(undefined);
+        }
         if (err) {
           socket.refuse(err);
+          // Rooms a middleware joined before refusing must not outlive the refusal.
+          socket.abandon();
           return done(undefined);
         }
         this.accept(client, socket, done);
@@ -291,7 +296,10 @@ export class Namespace<
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
   ): void {
-    if (!client.open) return done(undefined);
+    if (!client.open) {
+      socket.abandon();
+      return done(undefined);
+    }
     this.sockets.set(socket.id, socket);
     socket.onConnect();
     done(socket);

@@ -57,6 +57,12 @@ export class Socket<
   connected = false;
   /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
   targetStamp = 0;
+  /**
+   * True once the socket is over (disconnected, or refused before it connected): it left its
+   * rooms and joins no more. A socket in its namespace middlewares is not connected yet, but may
+   * join rooms: they are kept if it is accepted.
+   */
+  private ended = false;
 
   // Created on first use (measured: eager Maps, arrays and records cost about 1 KB per socket
   // that most sockets never touch).
@@ -185,13 +191,18 @@ export class Socket<
     return this.send(...args);
   }
 
-  /** Joins a room or several; returns a Promise when the adapter is asynchronous. */
+  /**
+   * Joins a room or several; returns a Promise when the adapter is asynchronous. Ignored once
+   * the socket has disconnected (or was refused): it would leave the room behind for ever.
+   */
   join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.ended) return;
     return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
-  /** Leaves a room; returns a Promise when the adapter is asynchronous. */
+  /** Leaves a room; returns a Promise when the adapter is asynchronous. Ignored once disconnected (it is in no room). */
   leave(room: Room): Promise<void> | void {
+    if (this.ended) return;
     return this.adapter.del(this.id, room);
   }
 
@@ -315,11 +326,23 @@ export class Socket<
     }
   }
 
+  /**
+   * @internal The connection never got through (a middleware refused it, or its client left
+   * while the middlewares ran): the rooms its middlewares joined are left, and it joins no more.
+   */
+  abandon(): void {
+    if (this.ended || this.connected) return;
+    this.ended = true;
+    void this.adapter.delAll(this.id);
+  }
+
   /** @internal Tears the socket down: `disconnecting` (rooms still there), leave all, `disconnect`. */
   onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.emitReserved("disconnecting", reason, description);
     this.acks?.failAll();
+    // From here on a join would outlive the socket (a `disconnect` listener joining a room).
+    this.ended = true;
     void this.adapter.delAll(this.id);
     this.nsp.remove(this);
     this.client.remove(this);

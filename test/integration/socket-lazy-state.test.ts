@@ -130,8 +130,9 @@ describe("per-socket state created on first use", () => {
     const { io, port } = await startServer();
     let runs = 0;
     let release: (() => void) | undefined;
-    io.use((_socket, next) => {
+    io.use((socket, next) => {
       runs++;
+      void socket.join("joined-in-middleware");
       release = () => next();
     });
     const { raw } = await RawClient.open(port);
@@ -140,8 +141,9 @@ describe("per-socket state created on first use", () => {
     await raw.closed;
     expect(runs).toBe(1);
     release?.();
-    // The first CONNECT was abandoned with its connection: no socket, no answer.
+    // The first CONNECT was abandoned with its connection: no socket, no answer, no room left.
     expect(io.of("/").sockets.size).toBe(0);
     expect(raw.texts().filter((t) => t.startsWith("40"))).toEqual([]);
+    expect([...io.of("/").adapter.rooms.keys()]).toEqual([]);
   });
 });
