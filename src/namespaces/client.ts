@@ -147,6 +147,8 @@ export class Client implements SessionConsumer {
 
   /** @internal A message of the Engine.IO session. */
   onEngineMessage(data: string | Buffer): void {
+    // [SIO5:after-disconnect] Closed by the server, the connection takes no more packets.
+    if (this.closed) return;
     let packet: Packet | null;
     try {
       packet = this.decoder.add(data);

@@ -360,13 +360,18 @@ export class Socket<
     const args = (packet.data as unknown[]).slice();
     if (packet.id !== undefined) args.push(this.ackSender(packet.id));
     this.notifyIncoming(args);
+    // [SIO5:after-disconnect] Once the socket is disconnected nothing of a packet reaches the
+    // application any more: not its listeners (a catch-all listener may have just disconnected
+    // it), not, after an asynchronous middleware, the event nor the middleware's error.
+    if (!this.connected) return;
     if (this.middlewares === null) {
       this.emitUntyped(args[0] as string, ...args.slice(1));
       return;
     }
     runMiddlewares(this.middlewares, args, (err?: Error) => {
+      if (!this.connected) return;
       if (err) this.onError(err);
-      else if (this.connected) this.emitUntyped(args[0] as string, ...args.slice(1));
+      else this.emitUntyped(args[0] as string, ...args.slice(1));
     });
   }
 
