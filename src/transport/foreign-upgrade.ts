@@ -1,6 +1,6 @@
 /**
  * Upgrade requests that are not the engine's (another path, `Upgrade: h2c`, a WebSocket for
- * some other server): what the engine does with their sockets.
+ * some other server): what the engine does with their sockets. [EIO4:foreign-upgrade]
  *
  * Node removes its own `error` listener from a socket before emitting `upgrade`, and, once an
  * `upgrade` listener exists, no longer destroys the sockets nobody answers. So the engine, by
