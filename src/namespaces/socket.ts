@@ -3,7 +3,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { encodePacket } from "../protocol/encoder.ts";
-import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import { PacketType, type Packet } from "../protocol/packet.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
@@ -23,6 +23,7 @@ import {
 import { PendingAcks } from "./acks.ts";
 import { CatchAllEmitter } from "./catch-all.ts";
 import type { Client } from "./client.ts";
+import { encodeConnectError } from "./connect-error.ts";
 import { buildHandshake } from "./handshake.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import type { Namespace } from "./namespace.ts";
@@ -57,11 +58,7 @@ export class Socket<
   connected = false;
   /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
   targetStamp = 0;
-  /**
-   * True once the socket is over (disconnected, or refused before it connected): it left its
-   * rooms and joins no more. A socket in its namespace middlewares is not connected yet, but may
-   * join rooms: they are kept if it is accepted.
-   */
+  /** True once disconnected or refused: it left its rooms and joins no more (in its middlewares it may join). */
   private ended = false;
 
   // Created on first use (measured: eager Maps, arrays and records cost about 1 KB per socket
@@ -191,10 +188,7 @@ export class Socket<
     return this.send(...args);
   }
 
-  /**
-   * Joins a room or several; returns a Promise when the adapter is asynchronous. Ignored once
-   * the socket has disconnected (or was refused): it would leave the room behind for ever.
-   */
+  /** Joins a room or several (a Promise with an asynchronous adapter); ignored once disconnected or refused. */
   join(rooms: Room | Room[]): Promise<void> | void {
     if (this.ended) return;
     return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
@@ -291,17 +285,7 @@ export class Socket<
 
   /** @internal Refuses the connection with a CONNECT_ERROR. */
   refuse(err: Error & { data?: unknown }): void {
-    const data: { message: string; data?: unknown } = { message: String(err.message) };
-    if (err.data !== undefined) data.data = err.data;
-    let encoded: EncodedPacket;
-    try {
-      // [SIO5:connect-error]
-      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
-    } catch {
-      // `err.data` that cannot be serialised (a cycle, a BigInt): the client still gets the message.
-      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: { message: data.message } });
-    }
-    this.client.writeToEngine(encoded, {});
+    this.client.writeToEngine(encodeConnectError(this.nsp.name, err), {});
   }
 
   /** @internal Routes a decoded packet addressed to this namespace. */
