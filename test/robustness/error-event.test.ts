@@ -70,6 +70,29 @@ describe("A client-sent `error` event [SIO5:error-event]", () => {
   });
 });
 
+describe("Event names that are Object.prototype members", () => {
+  it("reach listeners registered under them and nothing else; the connection is still served", async () => {
+    const { io, port } = await startServer();
+    const names = ["__proto__", "constructor", "hasOwnProperty", "toString", "valueOf", "prototype"];
+    const heard: string[] = [];
+    const middlewareSaw: string[] = [];
+    io.on("connection", (socket) => {
+      socket.use((event, next) => {
+        middlewareSaw.push(String(event[0]));
+        next();
+      });
+      socket.on("toString", () => heard.push("toString"));
+      socket.on("echo", (...args: unknown[]) => socket.emit("echo", ...args));
+    });
+    const { raw } = await RawClient.open(port);
+    await raw.connectNsp("/");
+    for (const name of names) await sendThenEcho(raw, `42${JSON.stringify([name, 1])}`);
+    expect(heard).toEqual(["toString"]);
+    expect(middlewareSaw.filter((n) => n !== "echo")).toEqual(names);
+    expect(describeErrors(crashes.errors)).toEqual([]);
+  });
+});
+
 describe("Event names from other nodes (serverSideEmit)", () => {
   it("never fire lifecycle or listener-bookkeeping events, and an unheard `error` is dropped", () => {
     const io = new Server();
