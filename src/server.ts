@@ -26,7 +26,7 @@ import {
 import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
-import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
+import { initAdapter, Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
 import type { NamespaceMatcher, ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
 import { Observer, type ServerMetrics } from "./observe/observer.ts";
@@ -140,7 +140,7 @@ export class Server<
       nsp.adapter = adapter;
       // Same path as a namespace's own adapter: a failed init (Redis unreachable) is an
       // `error` event, never an unhandled rejection.
-      void Promise.resolve(adapter.init()).catch((err: unknown) => adapter.emit("error", err));
+      initAdapter(adapter);
     }
     return this;
   }

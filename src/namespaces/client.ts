@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { Decoder } from "../protocol/decoder.ts";
+import { ProtocolError } from "../protocol/errors.ts";
 import { PacketType, type Packet } from "../protocol/packet.ts";
 import { normalizeEncoded, validateDecodedPacket, type EncodedParts, type Parser, type ParserDecoder, type ParserEncoder } from "../protocol/parser.ts";
 import type { ServerMetrics } from "../observe/metrics.ts";
@@ -53,6 +54,13 @@ function engineMessagesOf(encoded: EncodedParts, compress: boolean): SharedMessa
   return lastMessages;
 }
 
+/**
+ * How many recently left namespaces a client remembers: a packet crossing a leave on the wire
+ * is a race over one or two namespaces, not dozens; the bound keeps a client that joins and
+ * leaves many dynamic namespaces from growing the list.
+ */
+const MAX_LEFT = 16;
+
 /** A Socket.IO client connection: the consumer of its Engine.IO session's messages. */
 export class Client implements SessionConsumer {
   /** The Engine.IO session id. */
@@ -71,6 +79,12 @@ export class Client implements SessionConsumer {
    * ignored. Created on first use and dropped when empty.
    */
   private connecting: Set<string> | null = null;
+  /**
+   * Namespaces this client joined and has left since, most recent last (at most
+   * {@link MAX_LEFT}): packets that crossed the leave on the wire are dropped, not treated as a
+   * violation. Created on the first leave.
+   */
+  private left: string[] | null = null;
   private connectTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -161,9 +175,18 @@ export class Client implements SessionConsumer {
     for (let i = 0; i < this.sockets.length; i++) {
       if (this.sockets[i] === socket) {
         this.sockets.splice(i, 1);
+        if (!this.closed) this.rememberLeft(socket.nsp.name);
         return;
       }
     }
+  }
+
+  private rememberLeft(name: string): void {
+    const left = (this.left ??= []);
+    const known = left.indexOf(name);
+    if (known !== -1) left.splice(known, 1);
+    else if (left.length === MAX_LEFT) left.shift();
+    left.push(name);
   }
 
   /** Closes the underlying connection; sockets get "forced server close". */
@@ -175,6 +198,8 @@ export class Client implements SessionConsumer {
 
   /** @internal A message of the Engine.IO session. */
   onEngineMessage(data: string | Buffer): void {
+    // [SIO5:after-disconnect] Closed by the server, the connection takes no more packets.
+    if (this.closed) return;
     const decoder = this.decoder;
     if (decoder === null) {
       this.addToCustomDecoder(data);
@@ -217,14 +242,30 @@ export class Client implements SessionConsumer {
       this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
-    // [SIO5:multiplexing] A packet for a namespace this client is not in (e.g. it crossed a server-side
-    // disconnect on the wire) is dropped; nothing accumulates.
-    this.socketIn(packet.nsp)?.onPacket(packet);
+    const socket = this.socketIn(packet.nsp);
+    if (socket !== undefined) {
+      socket.onPacket(packet);
+      return;
+    }
+    // [SIO5:multiplexing] A packet for a namespace this client has left (it crossed the leave on
+    // the wire: a late ack, an event sent before a server-side disconnect arrived) is dropped.
+    if (this.left?.includes(packet.nsp) === true) return;
+    // [SIO5:unexpected-packet] One for a namespace never joined (or still being joined) means
+    // the client is out of step: the connection is closed, as socket.io does.
+    this.violation(`a packet of type ${packet.type} for namespace "${packet.nsp}", which this client has not joined`);
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
-    // [SIO5:connect] A CONNECT for a namespace joined (or being joined) is ignored.
-    if (this.socketIn(name) !== undefined || this.connecting?.has(name) === true) return;
+    // [SIO5:unexpected-packet] A second CONNECT for a namespace joined (or being joined) closes
+    // the connection, as socket.io does: the client is out of step.
+    if (this.socketIn(name) !== undefined || this.connecting?.has(name) === true) {
+      this.violation(`a CONNECT for namespace "${name}", which this client has already joined`);
+      return;
+    }
+    if (this.left !== null) {
+      const index = this.left.indexOf(name);
+      if (index !== -1) this.left.splice(index, 1);
+    }
     let pending = true;
     this.host.resolveNamespace(name, auth, (result) => {
       if (this.closed) return;
@@ -269,6 +310,17 @@ export class Client implements SessionConsumer {
   onEngineClose(reason: DisconnectReason, description?: unknown): void {
     this.host.metrics?.connectionClosed(description);
     this.onClose(reason, description);
+  }
+
+  /**
+   * [SIO5:unexpected-packet] A well-formed packet out of place closes the whole connection:
+   * sockets get `"forced close"` (socket.io's reason for it), with a ProtocolError
+   * `UNEXPECTED_PACKET` as description; what was queued is still delivered, then the close.
+   */
+  private violation(message: string): void {
+    if (this.closed) return;
+    this.onClose("forced close", new ProtocolError("UNEXPECTED_PACKET", message));
+    this.conn.close();
   }
 
   /** [SIO5:parse-error] a malformed packet closes the whole connection. */

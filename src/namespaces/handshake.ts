@@ -6,13 +6,22 @@ import type { TLSSocket } from "node:tls";
 import type { Handshake } from "../rooms/types.ts";
 import type { EngineSocket } from "../transport/engine-socket.ts";
 
-/** Parses a request URL's query string into socket.io's shape (repeated keys become arrays). */
+/**
+ * Parses a request URL's query string into socket.io's shape (repeated keys become arrays).
+ * Every key is an own data property: `?__proto__=a&__proto__=b` is a key named "__proto__",
+ * not the object's prototype (plain assignment would make the query an Array).
+ */
 export function parseQuery(url: string): Record<string, string | string[] | undefined> {
   const query: Record<string, string | string[] | undefined> = {};
   const search = new URL(url, "http://localhost").searchParams;
   for (const key of new Set(search.keys())) {
     const values = search.getAll(key);
-    query[key] = values.length === 1 ? values[0] : values;
+    Object.defineProperty(query, key, {
+      value: values.length === 1 ? values[0] : values,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return query;
 }

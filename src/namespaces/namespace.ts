@@ -52,6 +52,32 @@ export type NamespaceReservedEvents<
 /** Names a server-side emit may not use: they are namespace lifecycle events. */
 const SERVER_SIDE_RESERVED = new Set(["connect", "connection", "new_namespace"]);
 
+/**
+ * Names a server-side event from another node is never dispatched under: the lifecycle events
+ * (a sender refuses them, but the message crossed the network) and EventEmitter's own
+ * bookkeeping events.
+ */
+const REMOTE_IGNORED = new Set([...SERVER_SIDE_RESERVED, "newListener", "removeListener"]);
+
+/**
+ * Starts an adapter: a failed `init()` (a cluster adapter that cannot reach its broker) becomes
+ * the adapter's `error` event when someone listens, and is dropped otherwise, never an
+ * unhandled rejection (an `emit("error")` without listener would throw inside the catch).
+ *
+ * @param adapter - a freshly constructed adapter.
+ */
+export function initAdapter(adapter: Adapter): void {
+  const report = (err: unknown): void => {
+    if (adapter.listenerCount("error") > 0) adapter.emit("error", err);
+  };
+  try {
+    // Called now, as before: an adapter may rely on starting while its namespace is built.
+    void Promise.resolve(adapter.init()).catch(report);
+  } catch (err) {
+    report(err);
+  }
+}
+
 /** What a namespace needs from its server. */
 export interface NamespaceHost {
   /** The adapter class each namespace instantiates. */
@@ -107,7 +133,7 @@ export class Namespace<
   /** @internal Builds this namespace's adapter (overridden by dynamic parents). */
   protected createAdapter(Ctor: AdapterConstructor): Adapter {
     const adapter = new Ctor(this.asAdapterNamespace());
-    void Promise.resolve(adapter.init()).catch((err: unknown) => adapter.emit("error", err));
+    initAdapter(adapter);
     return adapter;
   }
 
@@ -242,9 +268,11 @@ export class Namespace<
     });
   }
 
-  /** @internal A server-side event from another node. */
+  /** @internal A server-side event from another node (its name came over the network). */
   onServerSideEmit(args: unknown[]): void {
-    this.emitUntyped(String(args[0]), ...args.slice(1));
+    const name = String(args[0]);
+    if (REMOTE_IGNORED.has(name)) return;
+    this.emitUntyped(name, ...args.slice(1));
   }
 
   /**
@@ -265,9 +293,14 @@ export class Namespace<
     runMiddlewares(this.middlewares, socket, (err?: ExtendedError) => {
       this.pendingConnects--;
       try {
-        if (!client.open) return done(undefined);
+        if (!client.open) {
+          socket.abandon();
+          return done(undefined);
+        }
         if (err) {
           socket.refuse(err);
+          // Rooms a middleware joined before refusing must not outlive the refusal.
+          socket.abandon();
           return done(undefined);
         }
         this.accept(client, socket, done);
@@ -283,7 +316,10 @@ export class Namespace<
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
   ): void {
-    if (!client.open) return done(undefined);
+    if (!client.open) {
+      socket.abandon();
+      return done(undefined);
+    }
     this.sockets.set(socket.id, socket);
     socket.onConnect();
     done(socket);

@@ -3,7 +3,6 @@
  */
 import type { IncomingMessage } from "node:http";
 import { PacketType, type Packet } from "../protocol/packet.ts";
-import type { EncodedParts } from "../protocol/parser.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
@@ -23,6 +22,7 @@ import {
 import { PendingAcks } from "./acks.ts";
 import { CatchAllEmitter } from "./catch-all.ts";
 import type { Client } from "./client.ts";
+import { encodeConnectError } from "./connect-error.ts";
 import { buildHandshake } from "./handshake.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import type { Namespace } from "./namespace.ts";
@@ -57,6 +57,8 @@ export class Socket<
   connected = false;
   /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
   targetStamp = 0;
+  /** True once disconnected or refused: it left its rooms and joins no more (in its middlewares it may join). */
+  private ended = false;
 
   // Created on first use (measured: eager Maps, arrays and records cost about 1 KB per socket
   // that most sockets never touch).
@@ -192,13 +194,15 @@ export class Socket<
     return this.send(...args);
   }
 
-  /** Joins a room or several; returns a Promise when the adapter is asynchronous. */
+  /** Joins a room or several (a Promise with an asynchronous adapter); ignored once disconnected or refused. */
   join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.ended) return;
     return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
-  /** Leaves a room; returns a Promise when the adapter is asynchronous. */
+  /** Leaves a room; returns a Promise when the adapter is asynchronous. Ignored once disconnected (it is in no room). */
   leave(room: Room): Promise<void> | void {
+    if (this.ended) return;
     return this.adapter.del(this.id, room);
   }
 
@@ -295,18 +299,7 @@ export class Socket<
   /** @internal Refuses the connection with a CONNECT_ERROR. */
   refuse(err: Error & { data?: unknown }): void {
     this.nsp.metrics?.countConnectError("MIDDLEWARE_REFUSED");
-    const data: { message: string; data?: unknown } = { message: String(err.message) };
-    if (err.data !== undefined) data.data = err.data;
-    const encoder = this.nsp.server.encoder;
-    let encoded: EncodedParts;
-    try {
-      // [SIO5:connect-error]
-      encoded = encoder.encode({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
-    } catch {
-      // `err.data` that cannot be serialised (a cycle, a BigInt): the client still gets the message.
-      encoded = encoder.encode({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: { message: data.message } });
-    }
-    this.client.writeDirect(encoded, {});
+    this.client.writeDirect(encodeConnectError(this.nsp.server.encoder, this.nsp.name, err), {});
   }
 
   /** @internal Routes a decoded packet addressed to this namespace. */
@@ -331,11 +324,23 @@ export class Socket<
     }
   }
 
+  /**
+   * @internal The connection never got through (a middleware refused it, or its client left
+   * while the middlewares ran): the rooms its middlewares joined are left, and it joins no more.
+   */
+  abandon(): void {
+    if (this.ended || this.connected) return;
+    this.ended = true;
+    void this.adapter.delAll(this.id);
+  }
+
   /** @internal Tears the socket down: `disconnecting` (rooms still there), leave all, `disconnect`. */
   onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.emitReserved("disconnecting", reason, description);
     this.acks?.failAll();
+    // From here on a join would outlive the socket (a `disconnect` listener joining a room).
+    this.ended = true;
     void this.adapter.delAll(this.id);
     this.nsp.remove(this);
     this.client.remove(this);
@@ -357,13 +362,18 @@ export class Socket<
     const args = (packet.data as unknown[]).slice();
     if (packet.id !== undefined) args.push(this.ackSender(packet.id));
     this.notifyIncoming(args);
+    // [SIO5:after-disconnect] Once the socket is disconnected nothing of a packet reaches the
+    // application any more: not its listeners (a catch-all listener may have just disconnected
+    // it), not, after an asynchronous middleware, the event nor the middleware's error.
+    if (!this.connected) return;
     if (this.middlewares === null) {
       this.emitUntyped(args[0] as string, ...args.slice(1));
       return;
     }
     runMiddlewares(this.middlewares, args, (err?: Error) => {
+      if (!this.connected) return;
       if (err) this.onError(err);
-      else if (this.connected) this.emitUntyped(args[0] as string, ...args.slice(1));
+      else this.emitUntyped(args[0] as string, ...args.slice(1));
     });
   }
 

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { CorsPolicy } from "./cors.ts";
 import { runEngineMiddlewares, UpgradeResponse, type EngineMiddleware } from "./engine-middleware.ts";
-import { EngineErrorCode } from "./errors.ts";
+import { destroyOnError, EngineErrorCode } from "./errors.ts";
 import { matchesPath, type Rejection } from "./handshake.ts";
 import type { EngineOptions } from "./options.ts";
 import type { EngineServerEvents } from "./server-types.ts";
@@ -115,7 +115,11 @@ export abstract class EngineFront extends EventEmitter<EngineServerEvents> {
       return true;
     }
     const res = new UpgradeResponse(req, socket);
+    // Node leaves an upgrade socket without an `error` listener: a reset while an asynchronous
+    // middleware (a session store lookup) runs would otherwise crash the process.
+    socket.on("error", destroyOnError);
     runEngineMiddlewares(this.middlewares, req, res.asServerResponse(), (err) => {
+      socket.off("error", destroyOnError);
       if (err !== null) {
         this.reject(req, middlewareFailure(err), socket);
         return;

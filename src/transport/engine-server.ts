@@ -10,12 +10,14 @@ import type { WebSocket } from "ws";
 import { compileCookie } from "./cookie.ts";
 import type { CookieSerializer } from "./cookie.ts";
 import { EngineSocket } from "./engine-socket.ts";
-import { abortRequest, abortUpgrade, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
+import { abortAnswer, destroyOnError, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
 import { EngineFront } from "./engine-front.ts";
 import { checkHttpRequest, checkUpgradeRequest, generateSessionId, parseQuery, runAllowRequest } from "./handshake.ts";
 import { newSessionId } from "./session-id.ts";
-import { collectHeaders, isServerResponse, lingerSink, validHeaders } from "./response-headers.ts";
+import { collectHeaders, lingerSink, validHeaders } from "./response-headers.ts";
 import type { Rejection } from "./handshake.ts";
+import { guardForeignUpgrade } from "./foreign-upgrade.ts";
+import type { ForeignUpgradePolicy } from "./foreign-upgrade.ts";
 import { attachToHttpServer, HttpRoutes } from "./http-attachment.ts";
 import { compressionThreshold } from "./http-compression.ts";
 import { resolveEngineOptions } from "./options.ts";
@@ -52,6 +54,7 @@ export class EngineServer extends EngineFront {
   private readonly wss: WebSocketServer;
   private readonly cookie: CookieSerializer | null;
   private readonly polling: PollingSettings;
+  private readonly foreignUpgrades: ForeignUpgradePolicy;
   /** Polling transports of closed sessions still waiting for a last GET, by sid. */
   private readonly lingering = new Map<string, PollingTransport>();
   /** The sid chosen for a WebSocket handshake in flight, for its `Set-Cookie`. */
@@ -68,6 +71,7 @@ export class EngineServer extends EngineFront {
     this.cookie = compileCookie(this.opts.cookie);
     this.onSessionClose = this.onSessionClose.bind(this);
     this.isIdTaken = this.isIdTaken.bind(this);
+    this.foreignUpgrades = { destroy: this.opts.destroyUpgrade, timeoutMs: this.opts.destroyUpgradeTimeout };
     this.polling = {
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       compressionThreshold: compressionThreshold(this.opts.httpCompression),
@@ -124,7 +128,7 @@ export class EngineServer extends EngineFront {
       throw new TypeError(`attach(): path must start with "/", got ${String(path)}`);
     }
     this.path = path;
-    this.detach = attachToHttpServer(server, this, this.opts.destroyUpgrade ? this.opts.destroyUpgradeTimeout : null);
+    this.detach = attachToHttpServer(server, this);
     return this;
   }
 
@@ -142,7 +146,11 @@ export class EngineServer extends EngineFront {
         this.acceptWebSocket(req, socket, head);
         return;
       }
+      // Node leaves an upgrade socket without an `error` listener and ws only adds its own once
+      // it takes the socket: a reset while allowRequest decides would otherwise crash the process.
+      socket.on("error", destroyOnError);
       runAllowRequest(this.opts.allowRequest, req, (refused) => {
+        socket.off("error", destroyOnError);
         if (refused !== null) this.reject(req, refused, socket);
         else this.acceptWebSocket(req, socket, head);
       });
@@ -157,6 +165,17 @@ export class EngineServer extends EngineFront {
       // completes; the session then refuses the transport by closing it (no HTTP error).
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onUpgradeWebSocket(ws, socket, sid));
     }
+  }
+
+  /**
+   * Takes care of an upgrade request on another path, which {@link handleUpgrade} left alone:
+   * its socket gets an `error` listener, and with `destroyUpgrade` (the default) it is destroyed
+   * after `destroyUpgradeTimeout` ms unless another `upgrade` listener answered it by then.
+   *
+   * @param socket - the raw socket of the upgrade request.
+   */
+  leaveUpgrade(socket: Duplex): void {
+    guardForeignUpgrade(socket, this.foreignUpgrades);
   }
 
   /**
@@ -235,7 +254,7 @@ export class EngineServer extends EngineFront {
   }
 
   private startPolling(req: IncomingMessage, res: ServerResponse, id: string): void {
-    if (this.closed || res.destroyed) return void abortRequest(res, EngineErrorCode.BAD_REQUEST);
+    if (this.closed || res.destroyed) return void abortAnswer(res, EngineErrorCode.BAD_REQUEST);
     this.setResponseHeaders(req, res, id);
     const transport = new PollingTransport(this.polling);
     transport.handle(req, res);
@@ -250,7 +269,15 @@ export class EngineServer extends EngineFront {
     const id = this.newId(req);
     if (typeof id === "string") this.startWebSocket(req, socket, head, id);
     else if (!(id instanceof Promise)) this.reject(req, id, socket);
-    else void id.then((r) => (typeof r === "string" ? this.startWebSocket(req, socket, head, r) : this.reject(req, r, socket)));
+    else {
+      // A reset while an asynchronous generateId runs must not crash the process (see onUpgrade).
+      socket.on("error", destroyOnError);
+      void id.then((r) => {
+        socket.off("error", destroyOnError);
+        if (typeof r === "string") this.startWebSocket(req, socket, head, r);
+        else this.reject(req, r, socket);
+      });
+    }
   }
 
   private startWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, id: string): void {
@@ -341,7 +368,6 @@ export class EngineServer extends EngineFront {
   ): void {
     const { code, context } = rejection;
     this.emit("connection_error", { req, code, message: ENGINE_ERROR_MESSAGES[code], context });
-    if (isServerResponse(answer)) abortRequest(answer, code);
-    else abortUpgrade(answer, code, headers);
+    abortAnswer(answer, code, headers);
   }
 }

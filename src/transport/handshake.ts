@@ -2,9 +2,9 @@
  * Request checks of the engine, pure and synchronous: which path is ours, and whether a request's
  * query (`EIO`, `transport`, `sid`) and method make sense before any session is looked at.
  *
- * [EIO4:http-errors] Order of checks: transport, protocol version, method. The transport comes
- * first, as in the reference server, so a client on an unknown transport learns that whatever
- * its EIO.
+ * [EIO4:http-errors] Order of checks: a repeated engine parameter, then transport, protocol
+ * version, method. The transport comes before the version, as in the reference server, so a
+ * client on an unknown transport learns that whatever its EIO.
  */
 import type { IncomingMessage } from "node:http";
 import { EngineErrorCode } from "./errors.ts";
@@ -29,12 +29,14 @@ export function generateSessionId(): string {
   return randomId();
 }
 
-/** The part of a request's query the engine reads (URLSearchParams qualifies). */
+/** The part of a request's query the engine reads. */
 export interface EngineQuery {
   /** The first value of `name` (decoded), or null when absent. */
   get(name: string): string | null;
   /** Whether `name` is present. */
   has(name: string): boolean;
+  /** Whether `name` appears more than once. */
+  repeats(name: string): boolean;
 }
 
 /**
@@ -46,26 +48,59 @@ class PlainQuery implements EngineQuery {
   constructor(private readonly search: string) {}
 
   get(name: string): string | null {
+    const at = this.find(name, 0);
+    if (at === -1) return null;
     const s = this.search;
-    let start = 0;
+    let end = s.indexOf("&", at);
+    if (end === -1) end = s.length;
+    const eq = at + name.length;
+    return eq === end ? "" : s.slice(eq + 1, end);
+  }
+
+  has(name: string): boolean {
+    return this.find(name, 0) !== -1;
+  }
+
+  repeats(name: string): boolean {
+    const first = this.find(name, 0);
+    if (first === -1) return false;
+    const next = this.search.indexOf("&", first);
+    return next !== -1 && this.find(name, next + 1) !== -1;
+  }
+
+  /** Where the first segment named `name` starts, searching from the segment starting at `from`; -1 if none. */
+  private find(name: string, from: number): number {
+    const s = this.search;
+    let start = from;
     while (start < s.length) {
       let end = s.indexOf("&", start);
       if (end === -1) end = s.length;
       // An empty segment (`&&`) names nothing, as in URLSearchParams.
-      if (end === start) {
-        start = end + 1;
-        continue;
+      if (end !== start) {
+        let eq = s.indexOf("=", start);
+        if (eq === -1 || eq > end) eq = end;
+        if (eq - start === name.length && s.startsWith(name, start)) return start;
       }
-      let eq = s.indexOf("=", start);
-      if (eq === -1 || eq > end) eq = end;
-      if (eq - start === name.length && s.startsWith(name, start)) return eq === end ? "" : s.slice(eq + 1, end);
       start = end + 1;
     }
-    return null;
+    return -1;
+  }
+}
+
+/** A query with `%` escapes or `+`, decoded by URLSearchParams. */
+class DecodedQuery implements EngineQuery {
+  constructor(private readonly params: URLSearchParams) {}
+
+  get(name: string): string | null {
+    return this.params.get(name);
   }
 
   has(name: string): boolean {
-    return this.get(name) !== null;
+    return this.params.has(name);
+  }
+
+  repeats(name: string): boolean {
+    return this.params.getAll(name).length > 1;
   }
 }
 
@@ -78,8 +113,26 @@ class PlainQuery implements EngineQuery {
 export function parseQuery(url: string): EngineQuery {
   const q = url.indexOf("?");
   const search = q === -1 ? "" : url.slice(q + 1);
-  if (search.includes("%") || search.includes("+")) return new URLSearchParams(search);
+  if (search.includes("%") || search.includes("+")) return new DecodedQuery(new URLSearchParams(search));
   return new PlainQuery(search);
+}
+
+/** The query parameters the engine acts on; none may be given twice. */
+const ENGINE_PARAMETERS = ["EIO", "transport", "sid"] as const;
+
+/**
+ * [EIO4:http-errors] A request that gives `EIO`, `transport` or `sid` more than once is refused
+ * with 400 `{"code":3,"message":"Bad request"}`. Which of two values counts is a guess (the
+ * first, the last?) that a proxy, an `allowRequest` and the engine could each make differently,
+ * so no guess is made. (socket.io's engine lets the last one win; see the README.)
+ */
+function checkRepeated(query: EngineQuery): Rejection | null {
+  for (const name of ENGINE_PARAMETERS) {
+    if (query.repeats(name)) {
+      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "DUPLICATE_QUERY_PARAMETER", parameter: name } };
+    }
+  }
+  return null;
 }
 
 /**
@@ -114,7 +167,7 @@ function checkProtocol(query: EngineQuery): Rejection | null {
  * Checks a plain HTTP request on the engine path (polling, or a websocket handshake that forgot
  * its Upgrade header). Session lookup is left to the caller.
  *
- * [EIO4:polling-errors] a transport not enabled → 0; `transport=websocket` without Upgrade → 3;
+ * [EIO4:polling-errors] `EIO`, `transport` or `sid` given twice → 3; a transport not enabled → 0; `transport=websocket` without Upgrade → 3;
  * EIO ≠ 4 → 5; no sid and not GET (a POST or PUT cannot open a session) → 2; a sid with a method
  * other than GET/POST → 3.
  *
@@ -123,6 +176,8 @@ function checkProtocol(query: EngineQuery): Rejection | null {
  * @param transports - the `transports` option.
  */
 export function checkHttpRequest(query: EngineQuery, method: string | undefined, transports: readonly TransportName[]): Rejection | null {
+  const repeated = checkRepeated(query);
+  if (repeated !== null) return repeated;
   const transport = query.get("transport");
   const sid = query.has("sid");
   // A websocket handshake without its Upgrade header; with a sid, the engine reports the
@@ -151,6 +206,8 @@ export function checkHttpRequest(query: EngineQuery, method: string | undefined,
  * @param transports - the `transports` option.
  */
 export function checkUpgradeRequest(query: EngineQuery, method: string | undefined, transports: readonly TransportName[]): Rejection | null {
+  const repeated = checkRepeated(query);
+  if (repeated !== null) return repeated;
   const transport = query.get("transport");
   if (transport !== "websocket" || !transports.includes("websocket")) {
     return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { name: "TRANSPORT_UNKNOWN", transport } };

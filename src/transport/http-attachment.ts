@@ -16,6 +16,8 @@ export interface HttpHandlers {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Routes besides the engine path (metrics, health), tried for requests the engine left. */
   readonly routes?: { handle(req: IncomingMessage, res: ServerResponse): boolean };
+  /** Takes care of an upgrade request `handleUpgrade` left alone (see guardForeignUpgrade). */
+  leaveUpgrade(socket: Duplex): void;
 }
 
 /**
@@ -24,12 +26,9 @@ export interface HttpHandlers {
  *
  * @param server - the http server.
  * @param handlers - the engine.
- * @param destroyUpgradeAfter - ms after which an upgrade request that is not the engine's and
- *   that nothing answered is ended (`destroyUpgrade`), or null to leave it alone. Without it,
- *   an upgrade nobody handles would hang: Node only ends those when no `upgrade` listener exists.
  * @returns a function that detaches, putting the previous request listeners back in front.
  */
-export function attachToHttpServer(server: HttpServer, handlers: HttpHandlers, destroyUpgradeAfter: number | null = null): () => void {
+export function attachToHttpServer(server: HttpServer, handlers: HttpHandlers): () => void {
   // Node calls every 'request' listener, so the user's handlers must be moved behind ours or
   // they would also answer engine requests. rawListeners keeps `once` wrappers intact; the
   // cast is sound because 'request' listeners are only ever called with (req, res).
@@ -40,9 +39,7 @@ export function attachToHttpServer(server: HttpServer, handlers: HttpHandlers, d
     for (const listener of previous) Reflect.apply(listener, server, [req, res]);
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (handlers.handleUpgrade(req, socket, head) || destroyUpgradeAfter === null) return;
-    socket.on("error", ignoreError);
-    setTimeout(endIfUnanswered, destroyUpgradeAfter, socket).unref();
+    if (!handlers.handleUpgrade(req, socket, head)) handlers.leaveUpgrade(socket);
   };
   server.on("request", onRequest);
   server.on("upgrade", onUpgrade);
@@ -102,11 +99,4 @@ export class HttpRoutes {
     handler(req, res);
     return true;
   }
-}
-
-function ignoreError(): void {}
-
-/** Another `upgrade` listener may have answered the request meanwhile: only a silent socket is ended. */
-function endIfUnanswered(socket: Duplex & { bytesWritten?: number }): void {
-  if (socket.writable && (socket.bytesWritten ?? 0) <= 0) socket.end();
 }

@@ -111,12 +111,13 @@ export interface EngineOptions {
    */
   addTrailingSlash: boolean;
   /**
-   * End upgrade requests that are not the engine's and that nobody answered within
-   * `destroyUpgradeTimeout` (default true, as engine.io); false leaves them to other `upgrade`
-   * listeners of the http server.
+   * Destroy the socket of an upgrade request on another path (another WebSocket server's, an
+   * `Upgrade: h2c`...) when no other `upgrade` listener answered it within
+   * `destroyUpgradeTimeout`. Default true, as in engine.io. Set it to false when another
+   * listener may take longer than that to answer.
    */
   destroyUpgrade: boolean;
-  /** Milliseconds before such an upgrade request is ended. Default 1000. */
+  /** Milliseconds before an unanswered upgrade request on another path is destroyed. Default 1000. */
   destroyUpgradeTimeout: number;
 }
 

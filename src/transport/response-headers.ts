@@ -5,8 +5,7 @@
  */
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { EventEmitter } from "node:events";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
+import type { IncomingMessage } from "node:http";
 import type { CookieSerializer } from "./cookie.ts";
 import type { EngineHeaders, EngineServerEvents } from "./server-types.ts";
 import type { TransportSink } from "./transport.ts";
@@ -57,8 +56,3 @@ export function lingerSink(onClose: () => void): TransportSink {
 }
 
 function ignore(): void {}
-
-/** Whether a refusal is answered on an HTTP response (else on an upgrade's raw socket). */
-export function isServerResponse(answer: Duplex | ServerResponse): answer is ServerResponse {
-  return "writeHead" in answer;
-}
