@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EngineServer } from "../transport/engine-server.ts";
 import { ENGINE_ERROR_NAMES, ServerMetrics, type MetricsSource } from "./metrics.ts";
 export type { ServerMetrics } from "./metrics.ts";
-import { loadPromClient, type MetricsRegistry } from "./prom-client.ts";
+import { loadPromClient, type MetricsRegistry, type PromClient } from "./prom-client.ts";
 import { PrometheusExporter } from "./prometheus.ts";
 
 /**
@@ -41,7 +41,9 @@ export interface ObserveSettings {
 export class Observer {
   /** The counters and gauges, or null when the `metrics` option is off. */
   readonly metrics: ServerMetrics | null;
-  private readonly exporter: PrometheusExporter | null = null;
+  private exporter: PrometheusExporter | null = null;
+  /** prom-client, loaded at construction when Prometheus is asked for (a restart registers again). */
+  private readonly prom: PromClient | null = null;
   private engine: EngineServer | null = null;
 
   /**
@@ -56,7 +58,8 @@ export class Observer {
     const opts = settings.metrics;
     this.metrics = opts === false ? null : new ServerMetrics(source);
     if (this.metrics !== null && typeof opts === "object" && (opts.path !== undefined || opts.register !== undefined)) {
-      this.exporter = new PrometheusExporter(loadPromClient(), this.metrics, opts.register);
+      this.prom = loadPromClient();
+      this.exporter = new PrometheusExporter(this.prom, this.metrics, opts.register);
     }
   }
 
@@ -71,7 +74,12 @@ export class Observer {
         if (name !== undefined) metrics.countConnectError(name);
       });
     }
-    const metricsPath = typeof this.settings.metrics === "object" ? this.settings.metrics.path : undefined;
+    const opts = this.settings.metrics;
+    // Attached again after close() (io.listen() after io.close()): the metrics go back in.
+    if (this.exporter === null && this.prom !== null && metrics !== null && typeof opts === "object") {
+      this.exporter = new PrometheusExporter(this.prom, metrics, opts.register);
+    }
+    const metricsPath = typeof opts === "object" ? opts.path : undefined;
     const exporter = this.exporter;
     if (metricsPath !== undefined && exporter !== null) engine.routes.add(metricsPath, (req, res) => serveMetrics(exporter.registry, req, res));
     const health = this.settings.health;
@@ -81,6 +89,7 @@ export class Observer {
   /** Takes the metrics out of the application's registry (a new server may then register them). */
   close(): void {
     this.exporter?.close();
+    this.exporter = null;
   }
 
   private serveHealth(req: IncomingMessage, res: ServerResponse): void {

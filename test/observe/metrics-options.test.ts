@@ -133,3 +133,20 @@ describe("[observe] option validation", () => {
     expect(() => loadPromClient("node:path")).toThrow(/does not look like prom-client/);
   });
 });
+
+describe("[observe] metrics after a restart", () => {
+  it("serves the series again once the server is attached again after close()", async () => {
+    const io = new Server(http.createServer(), { metrics: { path: "/metrics" } });
+    await io.close();
+    const second = http.createServer();
+    io.listen(second);
+    const port = await listen(second);
+    onCleanup(async () => {
+      await io.close();
+      await closeHttp(second);
+    });
+    const res = await request(port, "/metrics");
+    expect(res.status).toBe(200);
+    expect(single(parseExposition(res.body), "roomcast_broadcasts_total")).toBe(0);
+  });
+});
