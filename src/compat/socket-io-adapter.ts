@@ -113,7 +113,7 @@ export interface SocketIoAdapter {
   delSockets(opts: BroadcastOptions, rooms: Room[]): unknown;
   disconnectSockets(opts: BroadcastOptions, close: boolean): unknown;
   serverSideEmit(packet: unknown[]): unknown;
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
   emit(event: string, ...args: unknown[]): boolean;
   listenerCount(event: string): number;
 }

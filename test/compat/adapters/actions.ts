@@ -18,7 +18,7 @@ export type Action =
   | { op: "socketBroadcast"; id: string; event: string; args: unknown[] }
   | ({ op: "fetchSockets" } & Targets)
   | { op: "serverSideEmitWithAck"; event: string }
-  | ({ op: "emitWithAck"; event: string; timeout: number } & Targets);
+  | ({ op: "emitWithAck"; event: string; timeout?: number } & Targets);
 
 /** A socket as `fetchSockets` reported it, in a serialisable form. */
 export interface FetchedSocket {
@@ -69,7 +69,9 @@ export async function perform(io: Server, action: Action): Promise<unknown> {
     }
     case "serverSideEmitWithAck":
       return io.serverSideEmitWithAck(action.event);
-    case "emitWithAck":
-      return operator(io, action).timeout(action.timeout).emitWithAck(action.event);
+    case "emitWithAck": {
+      const targets = operator(io, action);
+      return (action.timeout === undefined ? targets : targets.timeout(action.timeout)).emitWithAck(action.event);
+    }
   }
 }

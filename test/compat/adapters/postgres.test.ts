@@ -5,7 +5,8 @@
  * once each adapter counts both.
  */
 import { createAdapter } from "@socket.io/postgres-adapter";
-import { startLocalNode, whenServerCount } from "./in-process.ts";
+import { startLocalNode } from "./in-process.ts";
+import { whenServerCount } from "./server-count.ts";
 import { attachmentTable, pool, postgresAvailable, uniqueName } from "./postgres-support.ts";
 import { describeAdapterScenario } from "./scenario.ts";
 
