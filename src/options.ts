@@ -4,7 +4,7 @@
  */
 import type { EngineOptions } from "./transport/options.ts";
 import type { Server as HttpServer } from "node:http";
-import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
+import type { AdapterOption } from "./compat/socket-io-adapter.ts";
 import type { HealthOptions, MetricsOptions } from "./observe/observer.ts";
 import { checkParser, type ParserOption } from "./protocol/parser.ts";
 
@@ -17,8 +17,12 @@ export interface SocketIoOptions {
    * `.msgpack.min.js` and their maps) from the installed `socket.io-client` package. Default true.
    */
   serveClient: boolean;
-  /** Adapter class used for every namespace. Default: the in-memory `Adapter`. */
-  adapter?: AdapterConstructor;
+  /**
+   * Adapter class (or factory) used for every namespace: roomcast's (`createRedisAdapter`…) or
+   * one of socket.io's ecosystem (`@socket.io/redis-adapter`…, see compat/socket-io-adapter.ts).
+   * Default: the in-memory `Adapter`.
+   */
+  adapter?: AdapterOption;
   /**
    * The Socket.IO codec, socket.io's `{ Encoder, Decoder }` interface (e.g.
    * `socket.io-msgpack-parser`; the client must use the same). Default: roomcast's own codec,

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server as HttpServer } from "node:http";
 import { Adapter } from "./rooms/adapter.ts";
-import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
+import type { AdapterOption, SocketIoServerOpts } from "./compat/socket-io-adapter.ts";
 import type { BroadcastOperator } from "./rooms/broadcast-operator.ts";
 import type { RemoteSocket } from "./rooms/remote-socket.ts";
 import type { Room, SocketId } from "./rooms/types.ts";
@@ -26,7 +26,7 @@ import {
 import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
-import { initAdapter, Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
+import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
 import type { NamespaceMatcher, ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
 import { Observer, type ServerMetrics } from "./observe/observer.ts";
@@ -69,11 +69,13 @@ export class Server<
   readonly encoder: ParserEncoder;
   /** @internal The `parser` option when it is not roomcast's own codec, else null. */
   readonly customParser: Parser | null;
+  /** The options given (a frozen copy): socket.io's `server.opts`, read by its adapters (compat/). */
+  readonly opts: Readonly<Partial<ServerOptions>> & SocketIoServerOpts;
 
   private readonly sio: SocketIoOptions;
   private readonly engineOpts: Partial<EngineOptions>;
   private readonly registry: NamespaceRegistry;
-  private adapterCtor: AdapterConstructor;
+  private adapterCtor: AdapterOption;
   private readonly observer: Observer;
   /** Attached to an HTTP server and not closed since (attach/listen refuse a second one). */
   private attached = false;
@@ -89,6 +91,7 @@ export class Server<
       srv = undefined;
     }
     const { sio, engine } = splitOptions(opts);
+    this.opts = Object.freeze({ ...opts });
     this.sio = resolveSocketIoOptions(sio);
     ({ encoder: this.encoder, customParser: this.customParser } = resolveParser(this.sio.parser));
     // Validated now, not at attach: an unsupported or unknown option fails at construction.
@@ -124,23 +127,20 @@ export class Server<
   }
 
   /** @internal The adapter class namespaces instantiate. */
-  get adapterConstructor(): AdapterConstructor {
+  get adapterConstructor(): AdapterOption {
     return this.adapterCtor;
   }
 
   /** The adapter class; with an argument, sets it (for namespaces created from then on). */
-  adapter(): AdapterConstructor;
-  adapter(ctor: AdapterConstructor): this;
-  adapter(ctor?: AdapterConstructor): AdapterConstructor | this {
+  adapter(): AdapterOption;
+  adapter(ctor: AdapterOption): this;
+  adapter(ctor?: AdapterOption): AdapterOption | this {
     if (!ctor) return this.adapterCtor;
     this.adapterCtor = ctor;
     for (const nsp of this.registry.exact.values()) {
       void nsp.adapter.close();
-      const adapter = new ctor(nsp as unknown as ConstructorParameters<AdapterConstructor>[0]);
-      nsp.adapter = adapter;
-      // Same path as a namespace's own adapter: a failed init (Redis unreachable) is an
-      // `error` event, never an unhandled rejection.
-      initAdapter(adapter);
+      // The namespace's own path: a failed init (Redis unreachable) is an `error` event.
+      nsp.adapter = nsp.createAdapter(ctor);
     }
     return this;
   }

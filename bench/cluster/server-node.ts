@@ -1,12 +1,14 @@
 /**
  * One server node of the two-node cluster benchmark, in its own process (forked by
- * two-node.ts): roomcast with its Redis adapter, or socket.io with @socket.io/redis-adapter,
- * on the same Redis. Driven over IPC; a socket joins the room named in its `room` query.
+ * two-node.ts): roomcast with its Redis adapter, socket.io with @socket.io/redis-adapter, or
+ * roomcast with @socket.io/redis-adapter, on the same Redis. Driven over IPC; a socket joins
+ * the room named in its `room` query.
  *
  * It counts the pub/sub messages its subscriber connection delivers (by wrapping the
  * listeners the adapter registers), and reports its own CPU time.
  *
- * argv: impl ("roomcast" | "socketio"), protocol ("classic" | "sharded"), mode, key, redis url.
+ * argv: impl ("roomcast" | "socketio" | "roomcast-sio"), protocol ("classic" | "sharded"), mode,
+ * key, redis url.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -75,7 +77,8 @@ if (impl === "roomcast") {
     protocol === "sharded"
       ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: mode as "dynamic" })
       : createAdapter(pub, sub, { key });
-  server = new SioServer(httpServer, { adapter }) as unknown as BenchServer;
+  const options = { adapter };
+  server = (impl === "roomcast-sio" ? new RoomcastServer(httpServer, options) : new SioServer(httpServer, options)) as unknown as BenchServer;
 }
 
 server.on("connection", (socket) => {

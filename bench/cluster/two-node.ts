@@ -1,6 +1,8 @@
 /**
  * Two-node fan-out through Redis: roomcast + its Redis adapter against socket.io +
- * @socket.io/redis-adapter, on the same Redis, in one run, alternating.
+ * @socket.io/redis-adapter, and roomcast + @socket.io/redis-adapter (socket.io's adapter on
+ * roomcast: the third-party path of src/compat/socket-io-adapter.ts), on the same Redis, in one
+ * run, alternating.
  *
  * Each configuration runs in two fresh server processes (server-node.ts); N raw WebSocket
  * clients (raw-clients.ts, in this process) are split across them; node 0 broadcasts and every
@@ -53,7 +55,8 @@ const PHASE_TIMEOUT_MS = 60_000;
 
 interface Config {
   name: string;
-  impl: "roomcast" | "socketio";
+  /** roomcast with its adapter, socket.io with its adapter, or roomcast with socket.io's ("roomcast-sio"). */
+  impl: "roomcast" | "socketio" | "roomcast-sio";
   protocol: "classic" | "sharded";
   mode: string;
 }
@@ -61,9 +64,11 @@ interface Config {
 const ALL_CONFIGS: Config[] = [
   { name: "socket.io createAdapter", impl: "socketio", protocol: "classic", mode: "pattern" },
   { name: "roomcast pattern", impl: "roomcast", protocol: "classic", mode: "pattern" },
+  { name: "roomcast + socket.io createAdapter", impl: "roomcast-sio", protocol: "classic", mode: "pattern" },
   { name: "socket.io createShardedAdapter dynamic", impl: "socketio", protocol: "sharded", mode: "dynamic" },
   { name: "roomcast per-room", impl: "roomcast", protocol: "classic", mode: "per-room" },
   { name: "roomcast sharded dynamic", impl: "roomcast", protocol: "sharded", mode: "dynamic" },
+  { name: "roomcast + socket.io createShardedAdapter", impl: "roomcast-sio", protocol: "sharded", mode: "dynamic" },
 ];
 const CONFIGS = ALL_CONFIGS.filter((c) => args.only === "" || args.only.split(",").some((o) => c.name.startsWith(o)));
 

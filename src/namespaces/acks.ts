@@ -44,6 +44,17 @@ export class PendingAcks {
     this.byId.delete(id);
   }
 
+  /** {@link register} under socket.io's Map name (`socket.acks.set`, called by socket.io-adapter). */
+  set(id: number, ack: AckCallback): this {
+    this.byId.set(id, ack);
+    return this;
+  }
+
+  /** {@link release} under socket.io's Map name (`socket.acks.delete`). */
+  delete(id: number): boolean {
+    return this.byId.delete(id);
+  }
+
   /**
    * Registers `ack` for packet `id`. With `timeout`, it is called with an Error first when no
    * answer comes in time, and with `(null, ...answer)` otherwise.

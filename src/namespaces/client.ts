@@ -13,6 +13,7 @@ import type { EngineSocket, SessionConsumer } from "../transport/engine-socket.t
 import { SharedMessage } from "../transport/frame.ts";
 import { COMPRESS, NO_COMPRESS } from "../transport/transport.ts";
 import type { AnySocket } from "./any.ts";
+import { foreignWrite } from "../compat/socket-io-adapter.ts";
 import type { NamespaceLookup } from "./registry.ts";
 import type { DisconnectReason } from "./socket.ts";
 
@@ -154,13 +155,15 @@ export class Client implements SessionConsumer {
    */
   writeToEngine(encoded: EncodedParts, opts: WriteOptions): void {
     if (this.closed) return;
+    // roomcast's adapters always set `observed` (asked once per broadcast); socket.io's do not,
+    // so their writes are counted and asked here, per recipient (compat/socket-io-adapter.ts).
+    const observed = opts.observed ?? foreignWrite(this.host.metrics);
     // [SIO5:volatile] dropped, not queued, when the connection is backed up.
     if (opts.volatile && !this.conn.writable) {
       this.host.metrics?.droppedVolatile();
       return;
     }
     const messages = engineMessagesOf(encoded, opts.compress !== false);
-    const observed = opts.observed === true;
     for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage, observed);
   }
 

@@ -3,7 +3,7 @@
  */
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
-import type { AdapterConstructor } from "../rooms/adapter-constructor.ts";
+import { constructAdapter, settle, type AdapterOption, type SocketIoServerOpts } from "../compat/socket-io-adapter.ts";
 import type { RemoteSocket } from "../rooms/remote-socket.ts";
 import type { AdapterNamespace, Room, SocketId } from "../rooms/types.ts";
 import {
@@ -81,11 +81,13 @@ export function initAdapter(adapter: Adapter): void {
 /** What a namespace needs from its server. */
 export interface NamespaceHost {
   /** The adapter class each namespace instantiates. */
-  readonly adapterConstructor: AdapterConstructor;
+  readonly adapterConstructor: AdapterOption;
   /** The server's counters, or null when the `metrics` option is off. */
   readonly metrics?: ServerMetrics | null;
   /** The server's encoder (`io.encoder`): adapters encode broadcasts with it. */
   readonly encoder: ParserEncoder;
+  /** The server's options, as socket.io's adapters read them (compat/socket-io-adapter.ts). */
+  readonly opts: SocketIoServerOpts;
 }
 
 /**
@@ -130,9 +132,9 @@ export class Namespace<
     this.adapter = this.createAdapter(server.adapterConstructor);
   }
 
-  /** @internal Builds this namespace's adapter (overridden by dynamic parents). */
-  protected createAdapter(Ctor: AdapterConstructor): Adapter {
-    const adapter = new Ctor(this.asAdapterNamespace());
+  /** @internal Builds and starts this namespace's adapter (overridden by dynamic parents). */
+  createAdapter(Ctor: AdapterOption): Adapter {
+    const adapter = constructAdapter(Ctor, this.asAdapterNamespace());
     initAdapter(adapter);
     return adapter;
   }
@@ -145,6 +147,15 @@ export class Namespace<
   /** @internal A fresh ack id, unique within this namespace, counted from 0. [SIO5:ack-id] */
   nextAckId(): number {
     return this.ackIds++;
+  }
+
+  /** @internal socket.io's name for the ack id counter, taken by its adapters (compat/socket-io-adapter.ts). */
+  get _ids(): number {
+    return this.ackIds;
+  }
+
+  set _ids(next: number) {
+    this.ackIds = next;
   }
 
   /**
@@ -252,7 +263,7 @@ export class Namespace<
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
     const name = String(ev);
     if (SERVER_SIDE_RESERVED.has(name)) throw new Error(`"${name}" is a reserved event name`);
-    this.adapter.serverSideEmit([name, ...args]);
+    settle(this.adapter, this.adapter.serverSideEmit([name, ...args]));
     return true;
   }
 
@@ -273,6 +284,11 @@ export class Namespace<
     const name = String(args[0]);
     if (REMOTE_IGNORED.has(name)) return;
     this.emitUntyped(name, ...args.slice(1));
+  }
+
+  /** @internal {@link onServerSideEmit} under socket.io's name, called by its adapters (compat/). */
+  _onServerSideEmit(args: unknown[]): void {
+    this.onServerSideEmit(args);
   }
 
   /**

@@ -3,7 +3,7 @@
  * on first connection; they inherit the parent's middlewares and connection listeners.
  */
 import { Adapter, type SocketDetails } from "../rooms/adapter.ts";
-import type { AdapterConstructor } from "../rooms/adapter-constructor.ts";
+import { settle, type AdapterOption } from "../compat/socket-io-adapter.ts";
 import type { AckCallback, AdapterNamespace, BroadcastOptions, Room } from "../rooms/types.ts";
 import type { Packet } from "../protocol/packet.ts";
 import type { DefaultEventsMap, EventsMap } from "../typed-events.ts";
@@ -33,7 +33,7 @@ class ParentBroadcastAdapter extends Adapter {
   }
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    for (const child of this.children) child.adapter.broadcast({ ...packet }, opts);
+    for (const child of this.children) settle(child.adapter, child.adapter.broadcast({ ...packet }, opts));
   }
 
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCount: (n: number) => void, ack: AckCallback): void {
@@ -48,15 +48,15 @@ class ParentBroadcastAdapter extends Adapter {
   }
 
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    for (const child of this.children) child.adapter.addSockets(opts, rooms);
+    for (const child of this.children) settle(child.adapter, child.adapter.addSockets(opts, rooms));
   }
 
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    for (const child of this.children) child.adapter.delSockets(opts, rooms);
+    for (const child of this.children) settle(child.adapter, child.adapter.delSockets(opts, rooms));
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    for (const child of this.children) child.adapter.disconnectSockets(opts, close);
+    for (const child of this.children) settle(child.adapter, child.adapter.disconnectSockets(opts, close));
   }
 }
 
@@ -93,7 +93,7 @@ export class ParentNamespace<
     super(host, `/_${parentCount++}`);
   }
 
-  protected override createAdapter(_Ctor: AdapterConstructor): Adapter {
+  override createAdapter(_Ctor: AdapterOption): Adapter {
     return new ParentBroadcastAdapter(this as unknown as { readonly children: ReadonlySet<ChildNamespace> }, this.asAdapterNamespace());
   }
 

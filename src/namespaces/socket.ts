@@ -6,6 +6,7 @@ import { PacketType, type Packet } from "../protocol/packet.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
+import type { SocketIoAckMap } from "../compat/socket-io-adapter.ts";
 import type { AckCallback, BroadcastFlags, Handshake, Room, SocketId } from "../rooms/types.ts";
 import type { EngineSocket } from "../transport/engine-socket.ts";
 import { randomId } from "../transport/random-id.ts";
@@ -62,7 +63,7 @@ export class Socket<
 
   // Created on first use (measured: eager Maps, arrays and records cost about 1 KB per socket
   // that most sockets never touch).
-  private acks: PendingAcks | null = null;
+  private ackTable: PendingAcks | null = null;
   private middlewares: SocketMiddleware[] | null = null;
   private flags: BroadcastFlags = NO_FLAGS;
   private userData: SocketData | undefined = undefined;
@@ -278,7 +279,12 @@ export class Socket<
 
   /** @internal Forgets a broadcast ack that timed out, so a late answer finds nothing. */
   releaseAck(id: number): void {
-    this.acks?.release(id);
+    this.ackTable?.release(id);
+  }
+
+  /** @internal The pending acks under socket.io's name: its adapters `set` broadcast acks here (compat/). */
+  get acks(): SocketIoAckMap {
+    return this.pendingAcks();
   }
 
   /** A connected socket with outgoing listeners is counted by its namespace. */
@@ -338,7 +344,7 @@ export class Socket<
   onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.emitReserved("disconnecting", reason, description);
-    this.acks?.failAll();
+    this.ackTable?.failAll();
     // From here on a join would outlive the socket (a `disconnect` listener joining a room).
     this.ended = true;
     void this.adapter.delAll(this.id);
@@ -390,7 +396,7 @@ export class Socket<
 
   private onAck(packet: Packet): void {
     // [SIO5:ack] An id that is unknown or already answered is ignored.
-    if (packet.id !== undefined) this.acks?.answer(packet.id, packet.data as unknown[]);
+    if (packet.id !== undefined) this.ackTable?.answer(packet.id, packet.data as unknown[]);
   }
 
   /** One EVENT handed to this client's connection (a volatile drop takes it back). */
@@ -400,7 +406,7 @@ export class Socket<
   }
 
   private pendingAcks(): PendingAcks {
-    return (this.acks ??= new PendingAcks(this));
+    return (this.ackTable ??= new PendingAcks(this));
   }
 
   /** The flags of the next emit, as an object of this socket's own (never the shared NO_FLAGS). */

@@ -6,6 +6,7 @@ import type { Packet } from "../protocol/packet.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import type { AllButLast, DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.ts";
 import type { Adapter } from "./adapter.ts";
+import { ackDeadline, ackFlags, settle } from "../compat/socket-io-adapter.ts";
 import { BroadcastAck } from "./broadcast-ack.ts";
 import { RemoteSocket } from "./remote-socket.ts";
 import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "./types.ts";
@@ -123,8 +124,9 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
    * {@link timeout} passes first. Zero recipients complete at once with `(null, [])`.
    * Without a timeout the callback waits for every answer (a client that disconnects without
    * answering keeps it pending) — indefinitely in memory, up to `requestsTimeout` on a cluster
-   * (`Adapter.ackTimeout`) — where socket.io times out at once. With the `expectSingleResponse` flag the callback receives the single response
-   * (or null on timeout) instead of an array.
+   * (`Adapter.ackTimeout`), 5 s (or its `requestsTimeout`) with an adapter of socket.io's
+   * ecosystem — where socket.io times out at once. With the `expectSingleResponse` flag the
+   * callback receives the single response (or null on timeout) instead of an array.
    *
    * @throws Error when `ev` is a reserved event name (connect, disconnect, …).
    * @returns true.
@@ -157,7 +159,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     }
     const packet: Packet = { type: PacketType.EVENT, nsp: this.adapter.nsp.name, data };
     countBroadcast(this.adapter);
-    this.adapter.broadcast(packet, this.options());
+    // An adapter of socket.io's kind may return a promise (compat/socket-io-adapter.ts).
+    settle(this.adapter, this.adapter.broadcast(packet, this.options()));
     return true;
   }
 
@@ -226,7 +229,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
    * io.in("lobby").socketsJoin("game-1");
    */
   socketsJoin(room: Room | Room[]): void {
-    this.adapter.addSockets(this.options(), Array.isArray(room) ? room : [room]);
+    settle(this.adapter, this.adapter.addSockets(this.options(), Array.isArray(room) ? room : [room]));
   }
 
   /**
@@ -236,7 +239,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
    * io.in("game-1").socketsLeave("game-1");
    */
   socketsLeave(room: Room | Room[]): void {
-    this.adapter.delSockets(this.options(), Array.isArray(room) ? room : [room]);
+    settle(this.adapter, this.adapter.delSockets(this.options(), Array.isArray(room) ? room : [room]));
   }
 
   /**
@@ -248,7 +251,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
    * io.in("game-1").disconnectSockets(true);
    */
   disconnectSockets(close = false): void {
-    this.adapter.disconnectSockets(this.options(), close);
+    settle(this.adapter, this.adapter.disconnectSockets(this.options(), close));
   }
 
   private withFlags(flags: BroadcastFlags): BroadcastOperator<EmitEvents, SocketData> {
@@ -263,13 +266,15 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     const adapter = this.adapter;
     const packet: Packet = { type: PacketType.EVENT, nsp: adapter.nsp.name, data };
     countBroadcast(adapter);
-    const tracker = new BroadcastAck(callback, adapter.ackTimeout(this.flags), () => {
+    // roomcast's adapters bound the wait themselves (`ackTimeout`); socket.io's are given a timeout.
+    const flags = ackFlags(adapter, this.flags);
+    const tracker = new BroadcastAck(callback, ackDeadline(adapter, flags), () => {
       // The adapter stamped the packet with its ack id; make late answers find nothing.
       const id = packet.id;
       if (id === undefined) return;
       for (const socket of adapter.nsp.sockets.values()) socket.releaseAck?.(id);
     });
-    adapter.broadcastWithAck(packet, this.options(), tracker.onClientCount, tracker.onResponse);
+    adapter.broadcastWithAck(packet, { rooms: this.rooms, except: this.exceptRooms, flags }, tracker.onClientCount, tracker.onResponse);
     // A local broadcast is answered by this server only, whatever the cluster's size.
     const servers = this.flags.local === true ? Promise.resolve(1) : adapter.serverCount();
     servers.then(
