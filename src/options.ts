@@ -5,6 +5,7 @@
 import type { EngineOptions } from "./transport/options.ts";
 import type { Server as HttpServer } from "node:http";
 import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
+import type { ConnectionStateRecoveryOptions } from "./recovery/options.ts";
 
 /** Socket.IO-level options. */
 export interface SocketIoOptions {
@@ -22,6 +23,12 @@ export interface SocketIoOptions {
   maxAttachments: number;
   /** Namespaces that dynamic matchers may create, all parents together. Default 1000. */
   maxDynamicNamespaces: number;
+  /**
+   * Connection state recovery (socket.io 4.6+): a client that comes back after a brief
+   * disconnection gets its id, rooms and data back, and the packets it missed. Off by default;
+   * `{}` turns it on with the defaults. See README "Connection state recovery".
+   */
+  connectionStateRecovery?: ConnectionStateRecoveryOptions;
 }
 
 /** Everything `new Server(…, opts)` accepts. */
@@ -66,6 +73,7 @@ const SOCKET_IO_KEYS = new Set<string>([
   "cleanupEmptyChildNamespaces",
   "maxAttachments",
   "maxDynamicNamespaces",
+  "connectionStateRecovery",
 ]);
 
 /** Splits user options into Socket.IO-level and Engine.IO-level parts. */

@@ -24,6 +24,8 @@ import {
   type ReservedOrUserListener,
 } from "./typed-events.ts";
 import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
+import { resolveRecoveryOptions, type RecoveryOptions } from "./recovery/options.ts";
+import { ENGINE_DEFAULTS } from "./transport/options.ts";
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
 import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
@@ -61,6 +63,7 @@ export class Server<
   private readonly engineOpts: Partial<EngineOptions>;
   private readonly registry: NamespaceRegistry;
   private adapterCtor: AdapterConstructor;
+  private readonly recovery: RecoveryOptions | undefined;
 
   /**
    * @param srv an HTTP server to attach to, a port to listen on, or the options
@@ -75,6 +78,8 @@ export class Server<
     const { sio, engine } = splitOptions(opts);
     this.sio = resolveSocketIoOptions(sio);
     this.engineOpts = engine;
+    const heartbeat = (engine.pingInterval ?? ENGINE_DEFAULTS.pingInterval) + (engine.pingTimeout ?? ENGINE_DEFAULTS.pingTimeout);
+    this.recovery = resolveRecoveryOptions(this.sio.connectionStateRecovery, heartbeat);
     this.adapterCtor = this.sio.adapter ?? Adapter;
     this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);
     this.sockets = this.of("/");
@@ -96,6 +101,11 @@ export class Server<
     return this.sio.cleanupEmptyChildNamespaces;
   }
 
+  /** @internal The `connectionStateRecovery` option, resolved (undefined: off). */
+  get recoveryOptions(): RecoveryOptions | undefined {
+    return this.recovery;
+  }
+
   /** @internal The adapter class namespaces instantiate. */
   get adapterConstructor(): AdapterConstructor {
     return this.adapterCtor;
@@ -107,14 +117,9 @@ export class Server<
   adapter(ctor?: AdapterConstructor): AdapterConstructor | this {
     if (!ctor) return this.adapterCtor;
     this.adapterCtor = ctor;
-    for (const nsp of this.registry.exact.values()) {
-      void nsp.adapter.close();
-      const adapter = new ctor(nsp as unknown as ConstructorParameters<AdapterConstructor>[0]);
-      nsp.adapter = adapter;
-      // Same path as a namespace's own adapter: a failed init (Redis unreachable) is an
-      // `error` event, never an unhandled rejection.
-      void Promise.resolve(adapter.init()).catch((err: unknown) => adapter.emit("error", err));
-    }
+    // Same path as a namespace's own adapter: recovery enabled, and a failed init (Redis
+    // unreachable) an `error` event, never an unhandled rejection.
+    for (const nsp of this.registry.exact.values()) nsp.replaceAdapter(ctor);
     return this;
   }
 

@@ -191,10 +191,7 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
     if (this.closed) return;
     const pub = this.link.pub;
     if (!isClientReady(pub)) {
-      if (!this.dropReported) {
-        this.dropReported = true;
-        this.reportError(this.notReady("cluster messages are dropped until it is back"));
-      }
+      this.reportDropped("cluster messages are dropped until it is back");
       return;
     }
     let sent: Promise<unknown>;
@@ -206,6 +203,13 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
       sent = Promise.reject(err);
     }
     sent.then(undefined, this.onPublishError);
+  }
+
+  /** Reports, once per outage, that the publisher is not ready and what that costs. */
+  protected reportDropped(consequence: string): void {
+    if (this.dropReported) return;
+    this.dropReported = true;
+    this.reportError(this.notReady(consequence));
   }
 
   /** The error for an operation that needs Redis while the publisher is not ready. */

@@ -5,8 +5,10 @@
  * and these interfaces name exactly the methods used. They match node-redis (`redis` v4 to v6,
  * checked against v6 in test/cluster/redis-client.test.ts): `subscribe`/`pSubscribe`/
  * `sSubscribe` with a listener in buffer mode, `publish`/`sPublish`, `sendCommand` for
- * `PUBSUB NUMSUB`, `on`/`off` for `error` and `ready`, and the `isOpen`/`isReady` getters.
+ * `PUBSUB NUMSUB` and (connection state recovery) `EVALSHA`/`EVAL`, `on`/`off` for `error`
+ * and `ready`, and the `isOpen`/`isReady` getters.
  */
+import { createHash } from "node:crypto";
 
 /** Receives one pub/sub message and the channel it came on, both as Buffers (buffer mode). */
 export type RedisMessageListener = (message: Buffer, channel: Buffer) => void;
@@ -26,14 +28,25 @@ export interface RedisClientState {
   readonly isReady?: boolean;
 }
 
+/**
+ * node-redis's command option asking for bulk-string replies as Buffers (RESP type `$`, code
+ * 36) instead of UTF-8 strings, so binary values come back intact.
+ */
+export interface BufferReplies {
+  typeMapping: { readonly 36: BufferConstructor };
+}
+
 /** The client that publishes: broadcasts, requests, responses, and the server count query. */
 export interface RedisPublisher extends RedisClientState {
   /** `PUBLISH channel message`. */
   publish(channel: string, message: string | Buffer): Promise<unknown>;
   /** `SPUBLISH channel message` (sharded pub/sub, Redis 7+); needed by the sharded adapter only. */
   sPublish?(channel: string, message: string | Buffer): Promise<unknown>;
-  /** Sends a raw command; used for `PUBSUB NUMSUB` / `PUBSUB SHARDNUMSUB`. */
-  sendCommand(args: string[]): Promise<unknown>;
+  /**
+   * Sends a raw command: `PUBSUB NUMSUB` / `PUBSUB SHARDNUMSUB`, and the Lua scripts of
+   * connection state recovery (`EVALSHA` / `EVAL`, with {@link BufferReplies}).
+   */
+  sendCommand(args: ReadonlyArray<string | Buffer>, options?: BufferReplies): Promise<unknown>;
 }
 
 /** Subscribe or unsubscribe channels (or patterns) for one listener, in buffer mode. */
@@ -81,4 +94,57 @@ export async function countSubscribers(
     throw new TypeError(`unexpected PUBSUB ${command} reply`);
   }
   return count;
+}
+
+/** A Lua script run by its SHA1 (`EVALSHA`), its source sent (`EVAL`) when Redis lacks it. */
+export class LuaScript {
+  /** The script's source. */
+  readonly source: string;
+  /** Its SHA1, as Redis names it. */
+  readonly sha: string;
+  /** Whether Redis is believed to hold it (set after an EVAL, cleared by a NOSCRIPT error). */
+  loaded = false;
+
+  /** @param source - the Lua source. */
+  constructor(source: string) {
+    this.source = source;
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+}
+
+/**
+ * Runs Lua scripts on Redis: the only command surface of connection state recovery (see
+ * src/cluster/recovery-commands.ts), so another client library needs just this one method.
+ * Replies: bulk strings as Buffers, integers as numbers, nil as null, arrays as arrays.
+ */
+export interface ScriptRunner {
+  /** Runs `script` with `keys` and `args`; rejects with the client's error. */
+  run(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | Buffer>): Promise<unknown>;
+}
+
+const BUFFERS: BufferReplies = { typeMapping: { 36: Buffer } };
+
+/**
+ * A {@link ScriptRunner} over node-redis's `sendCommand`. A script is sent whole (`EVAL`) the
+ * first time and after a NOSCRIPT error (Redis restarted or flushed its scripts), by its SHA1
+ * (`EVALSHA`) otherwise. A call that fails with NOSCRIPT is not retried: the caller treats it as
+ * any failed write (commands already queued behind it must keep their order).
+ */
+export function nodeRedisScripts(client: RedisPublisher): ScriptRunner {
+  return {
+    run(script, keys, args) {
+      const head = script.loaded ? ["EVALSHA", script.sha] : ["EVAL", script.source];
+      let sent: Promise<unknown>;
+      try {
+        sent = client.sendCommand([...head, String(keys.length), ...keys, ...args], BUFFERS);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      script.loaded = true;
+      return sent.catch((err: unknown) => {
+        if (err instanceof Error && err.message.startsWith("NOSCRIPT")) script.loaded = false;
+        throw err;
+      });
+    },
+  };
 }

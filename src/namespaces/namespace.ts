@@ -1,6 +1,8 @@
 /**
  * A namespace: its sockets, middlewares, adapter (rooms), and broadcast entry points.
  */
+import type { RecoveryOptions } from "../recovery/options.ts";
+import type { PendingRestore, SessionRecovery } from "../recovery/types.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
 import type { AdapterConstructor } from "../rooms/adapter-constructor.ts";
@@ -53,6 +55,16 @@ const SERVER_SIDE_RESERVED = new Set(["connect", "connection", "new_namespace"])
 export interface NamespaceHost {
   /** The adapter class each namespace instantiates. */
   readonly adapterConstructor: AdapterConstructor;
+  /** The `connectionStateRecovery` option, resolved; undefined when recovery is off. */
+  readonly recoveryOptions?: RecoveryOptions | undefined;
+}
+
+type Done<S> = (socket: S | undefined) => void;
+
+/** Runs `then` with the value, at once when it is not a promise (the in-memory restore is synchronous). */
+function settle<T>(value: T | Promise<T>, then: (value: T | undefined) => void): void {
+  if (!(value instanceof Promise)) return then(value);
+  value.then(then, () => then(undefined));
 }
 
 /**
@@ -95,8 +107,21 @@ export class Namespace<
   /** @internal Builds this namespace's adapter (overridden by dynamic parents). */
   protected createAdapter(Ctor: AdapterConstructor): Adapter {
     const adapter = new Ctor(this.asAdapterNamespace());
+    const recovery = this.server.recoveryOptions;
+    if (recovery !== undefined) {
+      if (typeof adapter.enableRecovery !== "function") {
+        throw new TypeError("roomcast: connectionStateRecovery needs an adapter extending roomcast's Adapter");
+      }
+      adapter.enableRecovery(recovery);
+    }
     void Promise.resolve(adapter.init()).catch((err: unknown) => adapter.emit("error", err));
     return adapter;
+  }
+
+  /** @internal Replaces the adapter (`io.adapter(ctor)`): the old one is closed. */
+  replaceAdapter(Ctor: AdapterConstructor): void {
+    void this.adapter.close();
+    this.adapter = this.createAdapter(Ctor);
   }
 
   /** @internal The view of this namespace that rooms/ is allowed to see. */
@@ -229,28 +254,64 @@ export class Namespace<
 
   /**
    * @internal Runs the middlewares for a connecting client, then accepts (CONNECT answer,
-   * `connection` event) or refuses (CONNECT_ERROR) it.
+   * `connection` event) or refuses (CONNECT_ERROR) it. With connection state recovery on, a
+   * client presenting a private session id (`auth.pid`, and `auth.offset` if it received a
+   * packet) resumes its session when it can: same id, rooms and data, missed packets replayed,
+   * middlewares skipped unless `skipMiddlewares` is false.
    */
-  add(
+  add(client: Client, auth: Record<string, unknown>, done: Done<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): void {
+    const recovery = this.adapter.recovery;
+    const pid = auth.pid;
+    if (recovery === undefined || typeof pid !== "string") {
+      this.admit(client, new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth), undefined, done);
+      return;
+    }
+    const offset = typeof auth.offset === "string" ? auth.offset : undefined;
+    // The namespace is not empty while a session is being looked up.
+    this.pendingConnects++;
+    let restore: ReturnType<SessionRecovery["restore"]>;
+    try {
+      restore = recovery.restore(pid, offset);
+    } catch {
+      restore = undefined;
+    }
+    settle(restore, (restored) => {
+      this.pendingConnects--;
+      if (!client.open) {
+        restored?.cancel();
+        this.checkEmpty();
+        return done(undefined);
+      }
+      const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth, restored?.session);
+      // Joined before the middlewares run, as socket.io does (they see `socket.rooms`).
+      if (restored !== undefined) void this.adapter.addAll(socket.id, new Set(restored.session.rooms));
+      this.admit(client, socket, restored, done);
+    });
+  }
+
+  /** Runs the middlewares (unless a resumed socket skips them), then accepts or refuses. */
+  private admit(
     client: Client,
-    auth: Record<string, unknown>,
-    done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    restored: PendingRestore | undefined,
+    done: Done<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>,
   ): void {
-    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth);
-    if (this.middlewares.length === 0) {
-      this.accept(client, socket, done);
+    const skip = restored !== undefined && this.adapter.recovery?.skipMiddlewares === true;
+    if (this.middlewares.length === 0 || skip) {
+      this.accept(client, socket, restored, done);
+      this.checkEmpty();
       return;
     }
     this.pendingConnects++;
     runMiddlewares(this.middlewares, socket, (err?: ExtendedError) => {
       this.pendingConnects--;
       try {
-        if (!client.open) return done(undefined);
-        if (err) {
+        if (err && client.open) {
+          this.abandon(socket, restored);
           socket.refuse(err);
           return done(undefined);
         }
-        this.accept(client, socket, done);
+        this.accept(client, socket, restored, done);
       } finally {
         // A refused (or abandoned) connection leaves a dynamic child as empty as it found it.
         this.checkEmpty();
@@ -261,14 +322,29 @@ export class Namespace<
   private accept(
     client: Client,
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+    restored: PendingRestore | undefined,
+    done: Done<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>,
   ): void {
-    if (!client.open) return done(undefined);
+    if (!client.open) {
+      this.abandon(socket, restored);
+      return done(undefined);
+    }
     this.sockets.set(socket.id, socket);
-    socket.onConnect();
+    // In the same synchronous turn as the socket entering `sockets`: every packet logged until
+    // now is in the replay, every later one reaches the socket live.
+    const missed = restored?.finish();
+    this.adapter.recovery?.attach(socket, restored);
+    socket.onConnect(missed);
     done(socket);
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);
+  }
+
+  /** A resumed socket that is not accepted after all: it leaves its rooms, its session stays resumable. */
+  private abandon(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, restored: PendingRestore | undefined): void {
+    if (restored === undefined) return;
+    void this.adapter.delAll(socket.id);
+    restored.cancel();
   }
 
   /** @internal Forgets a socket that disconnected. */

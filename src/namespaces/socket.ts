@@ -3,8 +3,9 @@
  */
 import type { IncomingMessage } from "node:http";
 import { encodePacket } from "../protocol/encoder.ts";
-import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import { PacketType, type Packet } from "../protocol/packet.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
+import { RECOVERABLE_REASONS, type SessionState } from "../recovery/types.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
 import type { AckCallback, BroadcastFlags, Handshake, Room, SocketId } from "../rooms/types.ts";
@@ -20,8 +21,9 @@ import {
   type Last,
   type MessageArgs,
 } from "../typed-events.ts";
-import { PendingAcks } from "./acks.ts";
+import { ackSender, PendingAcks } from "./acks.ts";
 import { CatchAllEmitter } from "./catch-all.ts";
+import { refusalPacket, writeConnect } from "./connect-packets.ts";
 import type { Client } from "./client.ts";
 import { buildHandshake } from "./handshake.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
@@ -55,6 +57,13 @@ export class Socket<
   readonly id: SocketId;
   /** True from the CONNECT answer until the disconnect. */
   connected = false;
+  /**
+   * True when this socket resumed a session after a brief disconnection (connection state
+   * recovery): id, rooms and `data` are the previous socket's, and missed packets were resent.
+   */
+  recovered = false;
+  /** @internal The private session id the client presents to resume (recovery on only). */
+  readonly pid: string | undefined;
   /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
   targetStamp = 0;
 
@@ -70,14 +79,23 @@ export class Socket<
   /** When the namespace took the CONNECT (ms since the epoch): `handshake.issued`. */
   private readonly issued: number;
 
-  /** @internal Built by the namespace when a client connects. */
+  /** @internal Built by the namespace when a client connects (`session`: the one it resumes, if any). */
   constructor(
     readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly client: Client,
     auth: Record<string, unknown>,
+    session?: SessionState,
   ) {
     super();
-    this.id = randomId();
+    if (session !== undefined) {
+      this.id = session.sid;
+      this.pid = session.pid;
+      this.userData = session.data as SocketData;
+      this.recovered = true;
+    } else {
+      this.id = randomId();
+      this.pid = nsp.adapter.recovery?.newPid();
+    }
     this.auth = auth;
     this.issued = Date.now();
   }
@@ -136,6 +154,13 @@ export class Socket<
     const last = data[data.length - 1];
     if (typeof last !== "function") {
       this.notifyOutgoing(data);
+      if (this.pid !== undefined && flags.volatile !== true) {
+        // [SIO5:recovery-offset] With recovery on, an emit without ack is logged like a
+        // broadcast to this socket's own room (socket.io does the same): it carries an offset
+        // and is replayed if the client missed it, even when emitted while it was away.
+        this.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
+        return true;
+      }
       this.client.writePacket(packet, flags);
       return true;
     }
@@ -270,27 +295,24 @@ export class Socket<
     this.acks?.release(id);
   }
 
-  /** @internal Called once the namespace accepted the socket: answers CONNECT. */
-  onConnect(): void {
+  /**
+   * @internal Called once the namespace accepted the socket: answers CONNECT, after the
+   * missed packets of a resumed session.
+   */
+  onConnect(missed?: unknown[][]): void {
     this.connected = true;
     void this.adapter.addAll(this.id, new Set([this.id]));
-    // [SIO5:connect] the CONNECT answer carries the socket id.
-    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } }, {});
+    writeConnect(this.client, this.nsp.name, this.id, this.pid, missed);
+  }
+
+  /** @internal The client resumed this session on a new connection: this one goes ("transport close"). */
+  supersede(): void {
+    this.onClose("transport close");
   }
 
   /** @internal Refuses the connection with a CONNECT_ERROR. */
   refuse(err: Error & { data?: unknown }): void {
-    const data: { message: string; data?: unknown } = { message: String(err.message) };
-    if (err.data !== undefined) data.data = err.data;
-    let encoded: EncodedPacket;
-    try {
-      // [SIO5:connect-error]
-      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
-    } catch {
-      // `err.data` that cannot be serialised (a cycle, a BigInt): the client still gets the message.
-      encoded = encodePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: { message: data.message } });
-    }
-    this.client.writeToEngine(encoded, {});
+    this.client.writeToEngine(refusalPacket(this.nsp.name, err), {});
   }
 
   /** @internal Routes a decoded packet addressed to this namespace. */
@@ -320,6 +342,8 @@ export class Socket<
     if (!this.connected) return;
     this.emitReserved("disconnecting", reason, description);
     this.acks?.failAll();
+    // Before leaving the rooms: the session keeps them.
+    if (this.pid !== undefined) this.adapter.recovery?.detach(this, RECOVERABLE_REASONS.has(reason));
     void this.adapter.delAll(this.id);
     this.nsp.remove(this);
     this.client.remove(this);
@@ -335,7 +359,7 @@ export class Socket<
   private onEvent(packet: Packet): void {
     // The decoder guarantees [SIO5:event-payload]: a non-empty array starting with a string.
     const args = (packet.data as unknown[]).slice();
-    if (packet.id !== undefined) args.push(this.ackSender(packet.id));
+    if (packet.id !== undefined) args.push(ackSender(this, packet.id));
     this.notifyIncoming(args);
     if (this.middlewares === null) {
       this.emitUntyped(args[0] as string, ...args.slice(1));
@@ -345,17 +369,6 @@ export class Socket<
       if (err) this.onError(err);
       else if (this.connected) this.emitUntyped(args[0] as string, ...args.slice(1));
     });
-  }
-
-  /** A once-only callback that answers the client's ack request `id`. */
-  private ackSender(id: number): AckCallback {
-    let sent = false;
-    return (...args: unknown[]) => {
-      if (sent || !this.connected) return;
-      sent = true;
-      // [SIO5:ack] same id, arguments as an array.
-      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args }, {});
-    };
   }
 
   private onAck(packet: Packet): void {
