@@ -41,7 +41,9 @@ function bySeq(a: number, b: number): number {
 /**
  * The in-memory {@link SessionRecovery}.
  *
- * Events: `expire` (pid) when a disconnected session expires unresumed.
+ * Events: `expire` (pid) when a disconnected session expires unresumed; `sweep` after each
+ * pass of the timer that drops expired sessions and aged packets (so a test can watch the
+ * stores shrink).
  *
  * @example
  * const recovery = new MemoryRecovery(options);
@@ -112,8 +114,10 @@ export class MemoryRecovery extends EventEmitter implements SessionRecovery, Bro
     this.log.expire(now);
     const entries = this.log.after(from);
     if (entries === undefined) {
-      // Some packet after the client's offset left the log: what it missed is unknown.
-      this.sessions.remove(pid);
+      // An offset not logged yet is bad input (the session stays); otherwise some packet after
+      // it left the log, and what the client missed is unknown for good.
+      if (from > this.log.lastSeq) this.sessions.release(pid);
+      else this.sessions.remove(pid);
       return undefined;
     }
     const replay = new Replay<number>(stored.state, bySeq, (done, resumed) => {
@@ -177,5 +181,6 @@ export class MemoryRecovery extends EventEmitter implements SessionRecovery, Bro
     self.log.expire(now);
     self.sessions.expire(now, (pid) => self.emit("expire", pid));
     self.schedule();
+    self.emit("sweep");
   }
 }

@@ -27,9 +27,11 @@ export interface RecoveryOptions {
   readonly skipMiddlewares: boolean;
   readonly maxPackets: number;
   /**
-   * How long (ms) a packet stays in the log: `maxDisconnectionDuration` plus the time the
-   * heartbeat may take to notice a dead connection (pingInterval + pingTimeout), because the
-   * packets a client missed may have been sent that long before the server saw it go.
+   * How long (ms) a packet stays in the log: `maxDisconnectionDuration` plus twice the time
+   * the heartbeat may take to notice a dead connection (pingInterval + pingTimeout): the
+   * packets a client missed may have been sent that long before the server saw it go (once for
+   * the detection, once more for packets queued behind a slow connection). A packet older than
+   * that was delivered, or its connection would have been found dead.
    */
   readonly retention: number;
 }
@@ -74,6 +76,6 @@ export function resolveRecoveryOptions(value: unknown, heartbeatMs: number): Rec
     maxDisconnectionDuration,
     skipMiddlewares: skip ?? RECOVERY_DEFAULTS.skipMiddlewares,
     maxPackets: positive("maxPackets", given.maxPackets, RECOVERY_DEFAULTS.maxPackets),
-    retention: maxDisconnectionDuration + heartbeatMs,
+    retention: maxDisconnectionDuration + 2 * heartbeatMs,
   };
 }

@@ -7,6 +7,11 @@
  * Here an entry's sequence number is its position: finding the client's place is one
  * subtraction, and old entries leave from the head as new ones arrive (amortised O(1) per
  * append, nothing scanned).
+ *
+ * The two bounds mean different things for a replay. An entry that aged out (older than the
+ * retention) was sent before the client's connection could have failed unnoticed, so a client
+ * that can still resume received it or was not meant to. An entry pushed out by the count
+ * bound may have been missed: a client whose offset is older than it cannot be resumed.
  */
 import type { Room } from "../rooms/types.ts";
 import type { LoggedPacket } from "./types.ts";
@@ -37,6 +42,8 @@ export class PacketLog {
   private count = 0;
   /** Sequence number of the oldest entry (of the next one when the log is empty). */
   private firstSeq = 1;
+  /** The highest sequence number pushed out by the count bound (0: none). */
+  private lostSeq = 0;
 
   /**
    * @param maxPackets - the most entries kept.
@@ -68,7 +75,10 @@ export class PacketLog {
   /** Appends a broadcast (dropping what has aged out, and the oldest when full). */
   append(data: unknown[], rooms: ReadonlySet<Room>, except: ReadonlySet<Room> | undefined, now: number): LogEntry {
     this.expire(now);
-    if (this.count === this.maxPackets) this.dropOldest();
+    if (this.count === this.maxPackets) {
+      this.lostSeq = this.firstSeq;
+      this.dropOldest();
+    }
     else if (this.count === this.ring.length) this.grow();
     const entry: LogEntry = { seq: this.firstSeq + this.count, at: now, data, rooms, except };
     this.ring[(this.head + this.count) % this.ring.length] = entry;
@@ -87,15 +97,15 @@ export class PacketLog {
   }
 
   /**
-   * The entries after sequence number `seq`, oldest first; undefined when `seq` is in the
-   * future or when some entry after it has already left the log (the caller cannot know what
-   * the client missed then).
+   * The entries held after sequence number `seq`, oldest first; undefined when `seq` is in the
+   * future, or older than an entry the count bound pushed out (what the client missed is
+   * unknown then).
    */
   after(seq: number): LogEntry[] | undefined {
-    if (seq > this.lastSeq || seq < this.firstSeq - 1) return undefined;
+    if (seq > this.lastSeq || seq < this.lostSeq) return undefined;
     const out: LogEntry[] = [];
     const capacity = this.ring.length;
-    for (let i = seq + 1 - this.firstSeq; i < this.count; i++) {
+    for (let i = Math.max(0, seq + 1 - this.firstSeq); i < this.count; i++) {
       const entry = this.ring[(this.head + i) % capacity];
       if (entry !== undefined) out.push(entry);
     }

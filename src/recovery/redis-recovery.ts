@@ -5,17 +5,17 @@
  * moment a server goes: rooms are written as they change, `data` when the socket connects, on
  * every refresh where it changed, and when it disconnects.
  */
+import { EventEmitter } from "node:events";
 import type { Packet } from "../protocol/packet.ts";
 import type { BroadcastOptions, Room, SocketId } from "../rooms/types.ts";
 import { randomId } from "../transport/random-id.ts";
 import { asError, RedisAdapterError } from "../cluster/errors.ts";
-import { decode, encode } from "../cluster/msgpack.ts";
+import { encode } from "../cluster/msgpack.ts";
 import { OFFSET_LENGTH, type RecoveryCommands, type WriteOutcome } from "../cluster/recovery-commands.ts";
-import { fromWireOptions, isEventPacket, isRecord } from "../cluster/wire.ts";
 import type { RecoveryOptions } from "./options.ts";
-import { canonicalOffset, compareOffsets, isOffset, padOffset } from "./redis-offsets.ts";
+import { canonicalOffset, compareOffsets, decodeEntry, isOffset, padOffset, parseSession } from "./redis-entries.ts";
 import { Replay } from "./replay.ts";
-import type { LoggedPacket, PendingRestore, RecoverableSocket, SessionRecovery, SessionState } from "./types.ts";
+import type { LoggedPacket, PendingRestore, RecoverableSocket, SessionRecovery } from "./types.ts";
 
 /** What the Redis adapter offers its recovery. */
 export interface RedisRecoveryHost {
@@ -69,10 +69,13 @@ class RedisReplay extends Replay<string> {
 /**
  * The Redis {@link SessionRecovery}: one per namespace adapter.
  *
+ * Events: `refreshed` once the writes of a refresh round (every connected socket's session)
+ * have completed.
+ *
  * @example
  * // Installed by RedisAdapter.enableRecovery; nothing to call by hand.
  */
-export class RedisRecovery implements SessionRecovery {
+export class RedisRecovery extends EventEmitter implements SessionRecovery {
   readonly skipMiddlewares: boolean;
   private readonly host: RedisRecoveryHost;
   private readonly commands: RecoveryCommands;
@@ -97,6 +100,7 @@ export class RedisRecovery implements SessionRecovery {
    * @param opts - the recovery option and the refresh interval.
    */
   constructor(host: RedisRecoveryHost, commands: RecoveryCommands, opts: RedisRecoverySettings) {
+    super();
     this.host = host;
     this.commands = commands;
     this.opts = opts;
@@ -181,7 +185,7 @@ export class RedisRecovery implements SessionRecovery {
     const owner = randomId();
     const fields = await this.commands.restore(pid, owner, this.host.uid, this.liveTtl);
     if (fields === undefined) return undefined;
-    const session = this.parseSession(pid, fields);
+    const session = parseSession(pid, fields);
     if (session.sid === "") return undefined;
     const since = padOffset(fields.get("=s")?.toString("latin1") ?? "0-0");
     // An offset from before this session began is a previous session's.
@@ -224,7 +228,7 @@ export class RedisRecovery implements SessionRecovery {
       if (read.entries.length > this.opts.maxPackets) return false;
       const packets: LoggedPacket[] = [];
       for (const [id, message] of read.entries) {
-        const packet = this.decodeEntry(padOffset(id), message);
+        const packet = decodeEntry(padOffset(id), message);
         if (packet !== undefined) packets.push(packet);
       }
       replay.read(packets, read.entries.length > 0 ? padOffset(read.entries[read.entries.length - 1]?.[0] ?? "0-0") : from);
@@ -246,10 +250,10 @@ export class RedisRecovery implements SessionRecovery {
     if (restored instanceof RedisReplay) {
       const seen = restored.position;
       const since = seen === undefined || (this.lastSeen !== undefined && compareOffsets(this.lastSeen, seen) > 0) ? this.lastSeen : seen;
-      if (since !== undefined) this.persist(live, () => this.commands.save(pid, owner, this.liveTtl, this.logTtl, { since: canonicalOffset(since) }));
+      if (since !== undefined) void this.persist(live, () => this.commands.save(pid, owner, this.liveTtl, this.logTtl, { since: canonicalOffset(since) }));
       return;
     }
-    this.create(live);
+    void this.create(live);
   }
 
   detach(socket: RecoverableSocket, recoverable: boolean): void {
@@ -270,7 +274,7 @@ export class RedisRecovery implements SessionRecovery {
   onRooms(sid: SocketId, op: "+" | "-", rooms: Iterable<Room>): void {
     const live = this.live.get(sid);
     if (live === undefined) return;
-    this.persist(live, () => this.commands.rooms(live.pid, live.owner, this.liveTtl, op, rooms));
+    void this.persist(live, () => this.commands.rooms(live.pid, live.owner, this.liveTtl, op, rooms));
   }
 
   close(): void {
@@ -285,23 +289,23 @@ export class RedisRecovery implements SessionRecovery {
 
   // ---- writes ----
 
-  private create(live: LiveSession): void {
+  private create(live: LiveSession): Promise<void> {
     const data = this.encodeData(live.socket);
     live.saved = data;
     const { pid, owner, socket } = live;
-    this.persist(live, async () => {
+    return this.persist(live, async () => {
       await this.commands.create(pid, owner, this.host.uid, socket.id, data, this.liveTtl, this.lastSeen === undefined ? "" : canonicalOffset(this.lastSeen), socket.rooms);
       return "ok";
     });
   }
 
   /** A write for a connected socket: on failure the session is marked for a full rewrite. */
-  private persist(live: LiveSession, send: () => Promise<WriteOutcome>): void {
-    void this.write(send).then((outcome) => {
+  private persist(live: LiveSession, send: () => Promise<WriteOutcome>): Promise<void> {
+    return this.write(send).then((outcome) => {
       if (outcome === "ok") return;
       if (outcome === "taken") return live.socket.supersede();
       live.dirty = true;
-      if (outcome === "gone" && this.live.get(live.socket.id) === live) this.create(live);
+      if (outcome === "gone" && this.live.get(live.socket.id) === live) void this.create(live);
     });
   }
 
@@ -328,17 +332,22 @@ export class RedisRecovery implements SessionRecovery {
       this.timer = undefined;
       return;
     }
+    const writes: Array<Promise<void>> = [];
     for (const live of this.live.values()) {
       const data = this.encodeData(live.socket);
       const changed = live.saved === undefined || !data.equals(live.saved);
       const rooms = live.dirty ? live.socket.rooms : undefined;
       live.dirty = false;
-      this.persist(live, async () => {
-        const outcome = await this.commands.save(live.pid, live.owner, this.liveTtl, this.logTtl, { data: changed ? data : undefined, rooms });
-        if (outcome === "ok") live.saved = data;
-        return outcome;
-      });
+      const save = { data: changed ? data : undefined, rooms };
+      writes.push(
+        this.persist(live, async () => {
+          const outcome = await this.commands.save(live.pid, live.owner, this.liveTtl, this.logTtl, save);
+          if (outcome === "ok") live.saved = data;
+          return outcome;
+        }),
+      );
     }
+    void Promise.all(writes).then(() => this.emit("refreshed"));
   }
 
   // ---- encoding ----
@@ -350,36 +359,5 @@ export class RedisRecovery implements SessionRecovery {
       this.host.reportError(new RedisAdapterError("ROOMCAST_ERR_REDIS_ENCODE", `socket.data not saved: ${asError(err).message}`, err));
       return encode(null);
     }
-  }
-
-  private parseSession(pid: string, fields: Map<string, Buffer>): SessionState {
-    const rooms: Room[] = [];
-    for (const name of fields.keys()) if (name.startsWith("r")) rooms.push(name.slice(1));
-    let data: unknown = {};
-    const raw = fields.get("=d");
-    if (raw !== undefined) {
-      try {
-        data = decode(raw) ?? {};
-      } catch {
-        data = {};
-      }
-    }
-    return { sid: fields.get("=i")?.toString("utf8") ?? "", pid, rooms, data };
-  }
-
-  /** A log entry as a replay needs it (its offset in place of the placeholder), or undefined. */
-  private decodeEntry(offset: string, message: Buffer): LoggedPacket | undefined {
-    let value: unknown;
-    try {
-      value = decode(message);
-    } catch {
-      return undefined;
-    }
-    if (!Array.isArray(value) || !isEventPacket(value[1])) return undefined;
-    const opts = fromWireOptions(value[2]);
-    if (opts === undefined || !isRecord(value[2])) return undefined;
-    const data = value[1].data.slice();
-    data[data.length - 1] = offset;
-    return { data, rooms: opts.rooms, except: opts.except !== undefined && opts.except.size > 0 ? opts.except : undefined };
   }
 }
