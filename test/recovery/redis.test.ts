@@ -1,0 +1,230 @@
+/**
+ * Connection state recovery on a Redis cluster (servers in this process, the real Redis): a
+ * client resumes on another server with what every server sent while it was away; rooms and
+ * data are in Redis as they change; the keys shrink back; packets sent while Redis was
+ * unreachable prevent a resume instead of going missing silently.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRedisAdapter, createShardedRedisAdapter, Server, type RedisAdapterOptions } from "../../src/index.ts";
+import { decode } from "../../src/cluster/msgpack.ts";
+import type { RedisAdapter } from "../../src/cluster/redis-adapter.ts";
+import type { RedisRecovery } from "../../src/recovery/redis-recovery.ts";
+import { cleanup, connect, onCleanup, startServer, waitFor, whenConnected, type ClientOpts, type TestServer } from "../support/harness.ts";
+import type { ServerSocket } from "../support/server.ts";
+import { redisAvailable, redisClient, REDIS_URL, uniqueKey, type RedisClient } from "../cluster/support.ts";
+import { TcpProxy } from "./proxy.ts";
+import { CLIENT_KINDS, drop, namesFrom, recorded, resume, type Recorded } from "./support.ts";
+
+const available = await redisAvailable();
+
+afterEach(cleanup);
+
+/** A client of the test's own, to look at what the servers wrote (closed by each test's cleanup). */
+let redis: RedisClient;
+beforeEach(async () => {
+  if (available) redis = await redisClient();
+});
+
+interface RecoveryNode extends TestServer {
+  adapter: RedisAdapter;
+  recovery: RedisRecovery;
+}
+
+type NodeOptions = { recovery?: Record<string, unknown>; adapter?: RedisAdapterOptions; pub?: RedisClient; server?: Record<string, unknown> };
+
+/** A roomcast server with recovery on, joined to the cluster `key`; new sockets join "a", a middleware sets data.user. */
+async function node(key: string, opts: NodeOptions = {}): Promise<RecoveryNode> {
+  const pub = opts.pub ?? (await redisClient());
+  const sub = await redisClient();
+  const srv = await startServer({
+    adapter: createRedisAdapter(pub, sub, { key, ...opts.adapter }),
+    connectionStateRecovery: opts.recovery ?? {},
+    ...opts.server,
+  });
+  srv.io.use((socket, next) => {
+    (socket.data as Record<string, unknown>).user = socket.handshake.auth.user ?? "nobody";
+    next();
+  });
+  srv.io.on("connection", (socket: ServerSocket) => {
+    if (!socket.recovered) void socket.join("a");
+  });
+  const adapter = srv.io.of("/").adapter as RedisAdapter;
+  adapter.on("error", () => {});
+  onCleanup(() => adapter.close());
+  await adapter.init();
+  return { ...srv, adapter, recovery: adapter.recovery as RedisRecovery };
+}
+
+/** All keys of a cluster's recovery data. */
+function recoveryKeys(key: string): Promise<string[]> {
+  return redis.keys(`${key}-recovery*`);
+}
+
+/** An official client through `proxy`, recorded; resolves with its server-side socket on `srv`. */
+async function client(proxy: TcpProxy, srv: TestServer, opts: ClientOpts = {}): Promise<Recorded & { socket: ServerSocket }> {
+  const next = new Promise<ServerSocket>((resolve) => srv.io.once("connection", resolve));
+  const rec = await recorded(`http://127.0.0.1:${proxy.port}`, { auth: { user: "alice" }, ...opts });
+  return { ...rec, socket: await next };
+}
+
+describe.skipIf(!available).each(CLIENT_KINDS)("recovery on a Redis cluster, %s client", (_kind, opts) => {
+  it("[REDIS:recovery-log] resumes on another server with id, rooms, data and what every server sent while away, in log order", async () => {
+    const key = uniqueKey("rec");
+    const a = await node(key);
+    const b = await node(key);
+    const proxy = await TcpProxy.start(a.port);
+    const { client: c, log, socket: before, received } = await client(proxy, a, opts);
+    // A witness on A, in "a" too: it receives everything in log order, so each send is awaited.
+    const witness = await recorded(a.url());
+    a.io.to("a").emit("live");
+    await received("live");
+    await drop(c, before);
+    const mark = log.length;
+    b.io.to("a").emit("m", 1);
+    await witness.received("m");
+    a.io.emit("m2");
+    await witness.received("m2");
+    b.io.to("elsewhere").emit("not-for-it");
+    b.io.to(before.id).emit("to-its-id");
+    b.io.to("a").emit("m3");
+    await witness.received("m3");
+    proxy.target = b.port;
+    const after = await resume(c, b.io);
+    expect(after.recovered).toBe(true);
+    expect(c.recovered).toBe(true);
+    expect(after.id).toBe(before.id);
+    expect([...after.rooms].sort()).toEqual([before.id, "a"].sort());
+    expect(after.data).toEqual({ user: "alice" });
+    expect(namesFrom(log, mark)).toEqual(["m", "m2", "to-its-id", "m3", "<connect>"]);
+    // Live again, through B: once each.
+    b.io.to("a").emit("after");
+    await received("after");
+    expect(namesFrom(log, mark)).toEqual(["m", "m2", "to-its-id", "m3", "<connect>", "after"]);
+  });
+
+  it("resumes a client that had received nothing yet", async () => {
+    const key = uniqueKey("rec");
+    const a = await node(key);
+    const b = await node(key);
+    const proxy = await TcpProxy.start(a.port);
+    const { client: c, log, socket: before } = await client(proxy, a, opts);
+    await drop(c, before);
+    b.io.to("a").emit("while-away");
+    proxy.target = b.port;
+    const after = await resume(c, b.io);
+    expect(after.recovered).toBe(true);
+    expect(log.map((e) => e[0])).toEqual(["<connect>", "while-away", "<connect>"]);
+  });
+});
+
+describe.skipIf(!available)("recovery on a Redis cluster: what is in Redis", () => {
+  it("writes rooms as they change and data when it changed, at the next refresh", async () => {
+    const key = uniqueKey("rec");
+    const a = await node(key, { adapter: { sessionRefreshInterval: 250 } });
+    const next = new Promise<ServerSocket>((resolve) => a.io.once("connection", resolve));
+    const c = await whenConnected(connect(a.url(), { auth: { user: "bob" } }));
+    const socket = await next;
+    await socket.join("b");
+    await socket.leave("a");
+    const sessionKey = `${key}-recovery#{/}#session#${(c as unknown as { _pid: string })._pid}`;
+    // Writes of one publisher run in order: the join and leave are done once a refresh round
+    // sent after them is (the second round, to be sure).
+    await waitFor(a.recovery, "refreshed");
+    await waitFor(a.recovery, "refreshed");
+    const fields = await redis.hGetAll(sessionKey);
+    expect(fields["=i"]).toBe(socket.id);
+    expect(Object.keys(fields).filter((f) => f.startsWith("r")).sort()).toEqual([`r${socket.id}`, "rb"]);
+    // While connected a session outlives maxDisconnectionDuration (refreshed every round).
+    expect(await redis.pTTL(sessionKey)).toBeGreaterThan(120_000);
+    (socket.data as Record<string, unknown>).score = 42;
+    await waitFor(a.recovery, "refreshed");
+    await waitFor(a.recovery, "refreshed");
+    const raw = await redis.sendCommand(["HGET", sessionKey, "=d"], { typeMapping: { 36: Buffer } });
+    expect(decode(raw as Buffer)).toEqual({ user: "bob", score: 42 });
+  });
+
+  it("shrinks back: a session expires after maxDisconnectionDuration, or goes at once when its client leaves; the log is trimmed and expires", async () => {
+    const key = uniqueKey("rec");
+    const a = await node(key, {
+      recovery: { maxDisconnectionDuration: 200, maxPackets: 10 },
+      adapter: { sessionRefreshInterval: 100 },
+      server: { pingInterval: 200, pingTimeout: 400 },
+    });
+    const proxy = await TcpProxy.start(a.port);
+    const stays = await client(proxy, a);
+    const leaves = await client(proxy, a);
+    for (let i = 0; i < 30; i++) a.io.emit("m", i);
+    a.io.emit("last");
+    await stays.received("last");
+    const log = `${key}-recovery#{/}#log`;
+    // The count bound, exactly.
+    expect(await redis.xLen(log)).toBe(10);
+    const leaving = waitFor(leaves.socket, "disconnect");
+    leaves.client.disconnect();
+    await leaving;
+    await drop(stays.client, stays.socket);
+    // The two sessions' writes are done once a later write of the same publisher is.
+    const witness = await recorded(a.url());
+    a.io.emit("barrier");
+    await witness.received("barrier");
+    const pidOf = (r: Recorded): string => (r.client as unknown as { _pid: string })._pid;
+    expect(await redis.exists(`${key}-recovery#{/}#session#${pidOf(leaves)}`)).toBe(0);
+    const kept = `${key}-recovery#{/}#session#${pidOf(stays)}`;
+    const ttl = await redis.pTTL(kept);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(200);
+    // Waiting for the expiry Redis reported (a key past its TTL is never returned).
+    await new Promise((resolve) => setTimeout(resolve, ttl + 1));
+    expect(await redis.exists(kept)).toBe(0);
+    // Once no connected socket refreshes it, the log expires after its retention.
+    const gone = waitFor(witness.client, "disconnect");
+    witness.client.disconnect();
+    await gone;
+    const logTtl = await redis.pTTL(log);
+    expect(logTtl).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, logTtl + 1));
+    expect(await recoveryKeys(key)).toEqual([]);
+  });
+});
+
+describe.skipIf(!available)("recovery on a Redis cluster: failures", () => {
+  it("does not resume a client that may have missed packets sent while Redis was unreachable", async () => {
+    const key = uniqueKey("rec");
+    const url = new URL(REDIS_URL);
+    const redisProxy = await TcpProxy.start(Number(url.port || 6379));
+    const { createClient } = await import("redis");
+    const pub = createClient({ socket: { host: "127.0.0.1", port: redisProxy.port, reconnectStrategy: () => 20 } });
+    pub.on("error", () => {});
+    await pub.connect();
+    onCleanup(() => {
+      if (pub.isOpen) pub.destroy();
+    });
+    const a = await node(key, { pub: pub as unknown as RedisClient });
+    const proxy = await TcpProxy.start(a.port);
+    const { client: c, socket: before, received } = await client(proxy, a);
+    a.io.to("a").emit("before");
+    await received("before");
+    await drop(c, before);
+    // Redis unreachable for the publisher: a broadcast is delivered on this server only, unlogged.
+    const lost = waitFor(pub, "error");
+    redisProxy.cut();
+    await lost;
+    expect(pub.isReady).toBe(false);
+    a.io.to("a").emit("during");
+    redisProxy.restore();
+    await waitFor(pub, "ready");
+    const witness = await recorded(a.url());
+    a.io.to("a").emit("after");
+    await witness.received("after");
+    // Resuming would replay "after" but not "during": the client connects anew instead.
+    const after = await resume(c, a.io);
+    expect(after.recovered).toBe(false);
+    expect(after.id).not.toBe(before.id);
+  });
+
+  it("refuses recovery with the sharded adapter, at startup", async () => {
+    const pub = await redisClient();
+    const sub = await redisClient();
+    expect(() => new Server({ adapter: createShardedRedisAdapter(pub, sub), connectionStateRecovery: {} })).toThrow(/createShardedRedisAdapter/);
+  });
+});
