@@ -6,18 +6,28 @@ import type { BroadcastKind, ScenarioId } from "./scenarios.ts";
 
 /**
  * Which server implementation a server process runs; "bare" is the benchmark's physical floor
- * (bare-server.ts), not a contender.
+ * (bare-server.ts), not a contender. The "-recovery" variants run with
+ * `connectionStateRecovery: {}` (every broadcast logged, with its offset on the wire).
  */
-export type Impl = "roomcast" | "socketio" | "bare";
+export type Impl = "roomcast" | "socketio" | "bare" | "roomcast-recovery" | "socketio-recovery";
 
 /** The implementations run by default (roomcast against socket.io), in their default order. */
 export const IMPLS: readonly Impl[] = ["roomcast", "socketio"];
 
-/** Every implementation `--impls` accepts; "bare" is opt-in. */
-export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare"];
+/** What `--recovery` runs: roomcast with recovery off and on, and socket.io with it on. */
+export const RECOVERY_IMPLS: readonly Impl[] = ["roomcast", "roomcast-recovery", "socketio-recovery"];
+
+/** Every implementation `--impls` accepts; "bare" and the recovery variants are opt-in. */
+export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare", "roomcast-recovery", "socketio-recovery"];
 
 /** Display names. */
-export const IMPL_LABEL: Readonly<Record<Impl, string>> = { roomcast: "roomcast", socketio: "socket.io", bare: "bare" };
+export const IMPL_LABEL: Readonly<Record<Impl, string>> = {
+  roomcast: "roomcast",
+  socketio: "socket.io",
+  bare: "bare",
+  "roomcast-recovery": "roomcast+recovery",
+  "socketio-recovery": "socket.io+recovery",
+};
 
 /** A process's resource counters at one instant; `t` is epoch milliseconds with sub-ms precision. */
 export interface Snapshot {

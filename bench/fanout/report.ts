@@ -9,6 +9,12 @@ import { IMPL_LABEL, type Impl } from "./ipc.ts";
 import type { RunRecord } from "./phases.ts";
 import { SCENARIOS, type ScenarioId } from "./scenarios.ts";
 
+/**
+ * Issue 12's goals for connection state recovery's cost: roomcast with recovery on at most
+ * 1.2× its own CPU with recovery off, and below socket.io with recovery on.
+ */
+export const RECOVERY_GOALS = { overhead: 1.2, versusSocketIo: 1 } as const;
+
 /** Issue 4's targets for the CPU ratio roomcast / socket.io, per scenario. */
 export const CPU_TARGETS: Readonly<Record<ScenarioId, number>> = { a: 0.55, b: 0.55, c: 0.55, d: 0.6, e: 0.55, f: 0.25 };
 
@@ -51,6 +57,10 @@ export interface ScenarioSummary {
   floorRateRatio: number;
   floorRssRatio: number;
   target: number;
+  /** roomcast with recovery on / roomcast with it off, server CPU per unit (NaN unless both ran). */
+  recoveryOverhead: number;
+  /** roomcast / socket.io, both with recovery on, server CPU per unit (NaN unless both ran). */
+  recoveryRatio: number;
 }
 
 function summarizeImpl(impl: Impl, runs: RunRecord[]): ImplSummary {
@@ -80,6 +90,8 @@ export function summarize(cfg: FanoutConfig, records: RunRecord[]): ScenarioSumm
     const rc = impls.find((i) => i.impl === "roomcast");
     const sio = impls.find((i) => i.impl === "socketio");
     const bare = impls.find((i) => i.impl === "bare");
+    const rcRec = impls.find((i) => i.impl === "roomcast-recovery");
+    const sioRec = impls.find((i) => i.impl === "socketio-recovery");
     const r = (f: (s: ImplSummary) => number): number => (rc && sio ? ratio(f(rc), f(sio)) : Number.NaN);
     const fl = (f: (s: ImplSummary) => number): number => (bare && sio ? ratio(f(bare), f(sio)) : Number.NaN);
     return {
@@ -94,6 +106,8 @@ export function summarize(cfg: FanoutConfig, records: RunRecord[]): ScenarioSumm
       floorRateRatio: fl((s) => s.ratePerSec),
       floorRssRatio: fl((s) => s.rssMB),
       target: CPU_TARGETS[id],
+      recoveryOverhead: rcRec && rc ? ratio(rcRec.cpuPerUnitUs, rc.cpuPerUnitUs) : Number.NaN,
+      recoveryRatio: rcRec && sioRec ? ratio(rcRec.cpuPerUnitUs, sioRec.cpuPerUnitUs) : Number.NaN,
     };
   });
 }
@@ -140,6 +154,15 @@ export function formatTable(cfg: FanoutConfig, summary: ScenarioSummary[]): stri
       const reachable = s.floorRatio <= s.target ? `${floor} ≤${s.target}` : `target below ${floor}`;
       rows.push(["", "floor: bare / socket.io", "", fmt(s.floorRatio), "", fmt(s.floorRateRatio), fmt(s.floorRssRatio), "", "", "", "", reachable, ""]);
     }
+    if (Number.isFinite(s.recoveryOverhead)) {
+      const goal = RECOVERY_GOALS.overhead;
+      const verdict = s.recoveryOverhead <= goal ? "meets" : "misses";
+      rows.push(["", "recovery on / off (roomcast)", "", fmt(s.recoveryOverhead), "", "", "", "", "", "", "", `${verdict} ≤${goal}`, ""]);
+    }
+    if (Number.isFinite(s.recoveryRatio)) {
+      const verdict = s.recoveryRatio < RECOVERY_GOALS.versusSocketIo ? "meets" : "misses";
+      rows.push(["", "recovery on: roomcast / socket.io", "", fmt(s.recoveryRatio), "", "", "", "", "", "", "", `${verdict} <${RECOVERY_GOALS.versusSocketIo}`, ""]);
+    }
   }
   const head =
     `fan-out: N=${cfg.n} recipients, M=${cfg.m} measured broadcasts (+${cfg.warmup} warm-up), ` +
@@ -166,6 +189,14 @@ export function chartPanels(summary: ScenarioSummary[]): ChartPanel[] {
   const panels: ChartPanel[] = [];
   const msgs = summary.filter((s) => s.unit === "msg");
   if (msgs.length > 0) panels.push({ title: "Server CPU per delivered message", unit: "µs / message", groups: msgs.map(group) });
+  const recovering = summary.filter((s) => s.unit === "msg" && Number.isFinite(s.recoveryRatio));
+  if (recovering.length > 0) {
+    panels.push({
+      title: "With connection state recovery on: server CPU per delivered message",
+      unit: "µs / message",
+      groups: recovering.map((s) => ({ label: `${s.scenario} ${s.title}`, roomcast: pick(s, "roomcast-recovery"), socketio: pick(s, "socketio-recovery") })),
+    });
+  }
   const conns = summary.filter((s) => s.unit === "conn");
   if (conns.length > 0) panels.push({ title: "Server CPU per connection (connect + join ramp)", unit: "µs / connection", groups: conns.map(group) });
   return panels;

@@ -1,6 +1,7 @@
 /**
  * The benchmark server, in its own process: roomcast, socket.io or the bare floor server
- * (`--impl roomcast|socketio|bare`, see bare-server.ts), driven through the API they share
+ * (`--impl roomcast|socketio|bare`, see bare-server.ts; `roomcast-recovery` and
+ * `socketio-recovery` with connection state recovery on), driven through the API they share
  * (bench-io.ts). It takes commands over IPC from the orchestrator and answers with
  * snapshots of its own CPU and memory, so the orchestrator can charge each phase exactly.
  *
@@ -38,16 +39,18 @@ const http = createServer((_req, res) => {
 });
 
 async function createIo(): Promise<BenchIo> {
-  if (impl === "roomcast") {
+  // The same option for both servers: every broadcast is logged and carries its offset.
+  const recovery = impl.endsWith("-recovery") ? { connectionStateRecovery: {} } : {};
+  if (impl === "roomcast" || impl === "roomcast-recovery") {
     const { Server } = await import("../../src/index.ts");
-    return new Server(http);
+    return new Server(http, recovery);
   }
   if (impl === "bare") {
     const { BareServer } = await import("./bare-server.ts");
     return new BareServer(http);
   }
   const { Server } = await import("socket.io");
-  return new Server(http);
+  return new Server(http, recovery);
 }
 
 const io = await createIo();

@@ -3,8 +3,8 @@
  * recorder of what a client receives (with its `connect`s in the stream), and the brief
  * disconnect (`socket.io.engine.close()`) awaited on both sides.
  */
-import type { Namespace, ServerSocket } from "../support/server.ts";
-import { type ClientOpts, type ClientSocket, connect, waitFor, whenConnected } from "../support/harness.ts";
+import type { ServerSocket } from "../support/server.ts";
+import { type ClientOpts, type ClientSocket, type ConnectionSource, connect, waitFor, whenConnected } from "../support/harness.ts";
 
 /** The official client over WebSocket only, long-polling only, and the default (polling, then the upgrade). */
 export const CLIENT_KINDS: ReadonlyArray<readonly [string, ClientOpts]> = [
@@ -57,7 +57,7 @@ export async function drop(client: ClientSocket, server: ServerSocket): Promise<
 }
 
 /** Reconnects the client and resolves with the server socket of its new connection. */
-export async function resume(client: ClientSocket, nsp: Pick<Namespace, "once">): Promise<ServerSocket> {
+export async function resume(client: ClientSocket, nsp: ConnectionSource): Promise<ServerSocket> {
   const next = new Promise<ServerSocket>((resolve) => nsp.once("connection", resolve));
   client.connect();
   await whenConnected(client);
