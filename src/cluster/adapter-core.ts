@@ -102,6 +102,7 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.recovery?.close();
     this.pending.failAll(new RedisAdapterError("ROOMCAST_ERR_REDIS_CLOSED", "the adapter was closed"));
     this.acks.clear();
     for (const timer of this.releaseTimers) clearTimeout(timer);

@@ -4,6 +4,7 @@
  * before the server noticed it left, dynamic namespaces.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { Adapter, Server } from "../../src/index.ts";
 import type { MemoryRecovery } from "../../src/recovery/memory-recovery.ts";
 import { cleanup, connectError, connectPair, startServer, waitFor, whenConnected, type TestServer } from "../support/harness.ts";
 import { RawClient } from "../support/raw.ts";
@@ -193,6 +194,22 @@ describe("connection state recovery: bad input and edge cases", () => {
     // The packet the old connection may not have delivered is replayed, before the CONNECT answer.
     const texts = second.texts();
     expect(texts.findIndex((t) => t.startsWith('42["m",1,'))).toBeLessThan(texts.findIndex((t) => t.startsWith("40")));
+  });
+
+  it("refuses a bad option at construction", () => {
+    expect(() => new Server({ connectionStateRecovery: { maxPackets: 0 } })).toThrow(/maxPackets/);
+  });
+
+  it("keeps recovery on adapters set later with io.adapter()", async () => {
+    const srv = await joined({ connectionStateRecovery: {} });
+    class Custom extends Adapter {}
+    srv.io.adapter(Custom);
+    expect(srv.io.sockets.adapter).toBeInstanceOf(Custom);
+    const { client, server: before } = await connectPair(srv.io, srv.url());
+    await drop(client, before);
+    srv.io.to("a").emit("away");
+    const after = await resume(client, srv.io);
+    expect(after.recovered).toBe(true);
   });
 
   it("keeps each dynamic child's sessions and packets apart", async () => {
