@@ -5,6 +5,7 @@
  * data as last saved, and what was sent while it was away.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, onCleanup, waitFor, whenConnected } from "../support/harness.ts";
 import { redisAvailable, uniqueKey } from "../cluster/support.ts";
@@ -28,7 +29,7 @@ class NodeProcess {
   private readonly waiters: Array<{ type: string; resolve: (m: Message) => void }> = [];
 
   constructor(key: string, refreshMs: number) {
-    this.child = fork("test/recovery/support/cluster-node.ts", [key, String(refreshMs)], {
+    this.child = fork(fileURLToPath(new URL("./support/cluster-node.ts", import.meta.url)), [key, String(refreshMs)], {
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

@@ -9,7 +9,7 @@ import { createRedisAdapter, createShardedRedisAdapter, Server, type RedisAdapte
 import { decode } from "../../src/cluster/msgpack.ts";
 import type { RedisAdapter } from "../../src/cluster/redis-adapter.ts";
 import type { RedisRecovery } from "../../src/recovery/redis-recovery.ts";
-import { cleanup, connect, onCleanup, startServer, waitFor, whenConnected, type ClientOpts, type TestServer } from "../support/harness.ts";
+import { cleanup, connect, connectError, onCleanup, startServer, waitFor, whenConnected, type ClientOpts, type TestServer } from "../support/harness.ts";
 import type { ServerSocket } from "../support/server.ts";
 import { redisAvailable, redisClient, REDIS_URL, uniqueKey, type RedisClient } from "../cluster/support.ts";
 import { RawClient } from "../support/raw.ts";
@@ -245,6 +245,24 @@ describe.skipIf(!available)("recovery on a Redis cluster: failures", () => {
     await waitFor(b.recovery, "refreshed");
     const fields = await redis.hGetAll(`${key}-recovery#{/}#session#${answer.pid}`);
     expect(Object.keys(fields).filter((f) => f.startsWith("r")).sort()).toEqual([`r${answer.sid}`, "ra", "rafter-takeover"].sort());
+  });
+
+  it("keeps a session a middleware refused resumable for a later try", async () => {
+    const key = uniqueKey("rec");
+    const a = await node(key, { recovery: { skipMiddlewares: false } });
+    a.io.use((socket, next) => next(socket.handshake.auth.token === "no" ? new Error("refused") : undefined));
+    const proxy = await TcpProxy.start(a.port);
+    const { client: c, socket: before } = await client(proxy, a);
+    await drop(c, before);
+    a.io.to("a").emit("away");
+    c.auth = { user: "alice", token: "no" };
+    const refused = connectError(c);
+    c.connect();
+    expect((await refused).message).toBe("refused");
+    c.auth = { user: "alice", token: "yes" };
+    const after = await resume(c, a.io);
+    expect(after.recovered).toBe(true);
+    expect(after.id).toBe(before.id);
   });
 
   it("treats a malformed pid or offset as a new connection", async () => {
