@@ -186,7 +186,10 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
     const fields = await this.commands.restore(pid, owner, this.host.uid, this.liveTtl);
     if (fields === undefined) return undefined;
     const session = parseSession(pid, fields);
-    if (session.sid === "") return undefined;
+    if (session.sid === "") {
+      void this.write(() => this.commands.save(pid, owner, 0, this.logTtl, {}));
+      return undefined;
+    }
     const since = padOffset(fields.get("=s")?.toString("latin1") ?? "0-0");
     // An offset from before this session began is a previous session's.
     const from = offset === undefined || compareOffsets(offset, since) < 0 ? since : offset;
@@ -196,23 +199,29 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
       if (!resumed) void this.write(() => this.commands.save(pid, owner, this.opts.maxDisconnectionDuration, this.logTtl, {}));
     });
     replay.owner = owner;
+    let outcome: "ok" | "lost" | "failed" = "failed";
     try {
       // Rooms joined before the read, so every later packet for them reaches this server.
       await this.host.join(session.sid, new Set(session.rooms));
       this.restores.add(replay);
-      if (await this.readMissed(replay, from)) return replay;
+      outcome = await this.readMissed(replay, from);
     } catch (err) {
       this.host.reportError(new RedisAdapterError("ROOMCAST_ERR_REDIS_COMMAND", `session not restored: ${asError(err).message}`, err));
     }
+    if (outcome === "ok") return replay;
     this.restores.delete(replay);
     this.host.leaveAll(session.sid);
-    // Its missed packets are gone: the session cannot be resumed any more.
-    void this.write(() => this.commands.save(pid, owner, 0, this.logTtl, {}));
+    // Missed packets gone: the session can never be resumed. Redis failing: it may be, later.
+    const ttl = outcome === "lost" ? 0 : this.opts.maxDisconnectionDuration;
+    void this.write(() => this.commands.save(pid, owner, ttl, this.logTtl, {}));
     return undefined;
   }
 
-  /** Reads the log after `from` into `replay`; false when the client may have missed lost packets. */
-  private async readMissed(replay: RedisReplay, from: string): Promise<boolean> {
+  /**
+   * Reads the log after `from` into `replay`: "lost" when the client may have missed packets
+   * that are gone, "failed" when Redis did not answer in time.
+   */
+  private async readMissed(replay: RedisReplay, from: string): Promise<"ok" | "lost" | "failed"> {
     const token = randomId();
     let timer: NodeJS.Timeout | undefined;
     const barrier = new Promise<boolean>((resolve) => {
@@ -221,18 +230,19 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
     });
     try {
       const read = await this.commands.read(canonicalOffset(from), this.opts.maxPackets + 1, this.host.ownChannel, BARRIER + token);
-      if (!(await barrier)) return false;
+      if (!(await barrier)) return "failed";
       const last = padOffset(read.last === "" ? "0-0" : read.last);
-      if (compareOffsets(from, last) > 0) return false;
-      if (read.lost !== "" && compareOffsets(from, padOffset(read.lost)) < 0) return false;
-      if (read.entries.length > this.opts.maxPackets) return false;
+      // An offset past the log's end is not one of its offsets (or the log was lost).
+      if (compareOffsets(from, last) > 0) return "lost";
+      if (read.lost !== "" && compareOffsets(from, padOffset(read.lost)) < 0) return "lost";
+      if (read.entries.length > this.opts.maxPackets) return "lost";
       const packets: LoggedPacket[] = [];
       for (const [id, message] of read.entries) {
         const packet = decodeEntry(padOffset(id), message);
         if (packet !== undefined) packets.push(packet);
       }
       replay.read(packets, read.entries.length > 0 ? padOffset(read.entries[read.entries.length - 1]?.[0] ?? "0-0") : from);
-      return true;
+      return "ok";
     } finally {
       clearTimeout(timer);
       this.barriers.delete(token);
