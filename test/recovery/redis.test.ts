@@ -247,6 +247,22 @@ describe.skipIf(!available)("recovery on a Redis cluster: failures", () => {
     expect(Object.keys(fields).filter((f) => f.startsWith("r")).sort()).toEqual([`r${answer.sid}`, "ra", "rafter-takeover"].sort());
   });
 
+  it("replays binary packets intact from the log", async () => {
+    const key = uniqueKey("rec");
+    const a = await node(key);
+    const b = await node(key);
+    const proxy = await TcpProxy.start(a.port);
+    const { client: c, log, socket: before } = await client(proxy, a);
+    await drop(c, before);
+    b.io.to("a").emit("bin", Buffer.from([0, 255, 1]), { nested: Buffer.from([7]) });
+    proxy.target = b.port;
+    expect((await resume(c, b.io)).recovered).toBe(true);
+    const bin = log.find((e) => e[0] === "bin");
+    expect(Buffer.from(bin?.[1] as ArrayBuffer)).toEqual(Buffer.from([0, 255, 1]));
+    expect(Buffer.from((bin?.[2] as { nested: ArrayBuffer }).nested)).toEqual(Buffer.from([7]));
+    expect(bin?.[3]).toMatch(/^\d{15}-\d{8}$/);
+  });
+
   it("keeps a session a middleware refused resumable for a later try", async () => {
     const key = uniqueKey("rec");
     const a = await node(key, { recovery: { skipMiddlewares: false } });
