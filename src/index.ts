@@ -12,6 +12,12 @@
  */
 export { Server } from "./server.ts";
 export type { ServerOptions, SocketIoOptions } from "./options.ts";
+export { ServerMetrics } from "./observe/metrics.ts";
+export type { ConnectErrorCode, MetricsSnapshot } from "./observe/metrics.ts";
+export type { HealthOptions, MetricsOptions } from "./observe/observer.ts";
+export type { ConnectionStateRecoveryOptions, RecoveryOptions } from "./recovery/options.ts";
+export type { PendingRestore, RecoverableSocket, SessionRecovery, SessionState } from "./recovery/types.ts";
+export type { MetricsRegistry } from "./observe/prom-client.ts";
 export { Namespace } from "./namespaces/namespace.ts";
 export type { ExtendedError, NamespaceMiddleware, NamespaceReservedEvents } from "./namespaces/namespace.ts";
 export { ParentNamespace } from "./namespaces/parent-namespace.ts";
@@ -35,7 +41,7 @@ export type {
 } from "./rooms/types.ts";
 export { EngineServer } from "./transport/engine-server.ts";
 export { EngineSocket } from "./transport/engine-socket.ts";
-export type { AllowRequest, EngineOptions, TransportName } from "./transport/options.ts";
+export type { AllowRequest, EngineOptions, PerMessageDeflateOptions, TransportName } from "./transport/options.ts";
 export type { ConnectionError, EngineHeaders } from "./transport/server-types.ts";
 export type { CloseReason } from "./transport/session-types.ts";
 export type { CorsOptions } from "./transport/cors.ts";

@@ -8,9 +8,9 @@ import type { AdapterConstructor } from "./rooms/adapter-constructor.ts";
 import type { BroadcastOperator } from "./rooms/broadcast-operator.ts";
 import type { RemoteSocket } from "./rooms/remote-socket.ts";
 import type { Room, SocketId } from "./rooms/types.ts";
-import { EngineServer } from "./transport/engine-server.ts";
+import type { EngineServer } from "./transport/engine-server.ts";
 import type { EngineSocket } from "./transport/engine-socket.ts";
-import type { EngineOptions } from "./transport/options.ts";
+import { resolveEngineOptions, type EngineOptions } from "./transport/options.ts";
 import {
   StrictEventEmitter,
   type AllButLast,
@@ -25,13 +25,16 @@ import {
 } from "./typed-events.ts";
 import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
 import { resolveRecoveryOptions, type RecoveryOptions } from "./recovery/options.ts";
-import { ENGINE_DEFAULTS } from "./transport/options.ts";
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
 import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
-import { ParentNamespace, type NamespaceMatcher, type ParentHost } from "./namespaces/parent-namespace.ts";
+import type { NamespaceMatcher, ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
-import { isTraceEnabled, traceEngine } from "./trace.ts";
+import { Observer, type ServerMetrics } from "./observe/observer.ts";
+import { namespaceOf } from "./namespaces/lookup.ts";
+import { closeServer, createEngine, resolveParser, serveClientFiles } from "./server-engine.ts";
+import { debugNamespaces, serverLog } from "./observe/debug.ts";
+import type { Parser, ParserEncoder } from "./protocol/parser.ts";
 
 /**
  * A Socket.IO v5 server.
@@ -58,12 +61,24 @@ export class Server<
   engine!: EngineServer;
   /** The HTTP server, once attached. */
   httpServer: HttpServer | undefined;
+  /** The counters and gauges (the `metrics` option), or null when it is off. */
+  readonly metrics: ServerMetrics | null;
+  /**
+   * The encoder of the `parser` option (roomcast's own codec by default), as socket.io's
+   * `server.encoder`: every packet the server sends is encoded with it, a broadcast once.
+   */
+  readonly encoder: ParserEncoder;
+  /** @internal The `parser` option when it is not roomcast's own codec, else null. */
+  readonly customParser: Parser | null;
 
   private readonly sio: SocketIoOptions;
   private readonly engineOpts: Partial<EngineOptions>;
   private readonly registry: NamespaceRegistry;
   private adapterCtor: AdapterConstructor;
+  private readonly observer: Observer;
   private readonly recovery: RecoveryOptions | undefined;
+  /** Attached to an HTTP server and not closed since (attach/listen refuse a second one). */
+  private attached = false;
 
   /**
    * @param srv an HTTP server to attach to, a port to listen on, or the options
@@ -77,13 +92,24 @@ export class Server<
     }
     const { sio, engine } = splitOptions(opts);
     this.sio = resolveSocketIoOptions(sio);
+    ({ encoder: this.encoder, customParser: this.customParser } = resolveParser(this.sio.parser));
+    // Validated now, not at attach: an unsupported or unknown option fails at construction.
+    const engineResolved = resolveEngineOptions(engine);
     this.engineOpts = engine;
-    const heartbeat = (engine.pingInterval ?? ENGINE_DEFAULTS.pingInterval) + (engine.pingTimeout ?? ENGINE_DEFAULTS.pingTimeout);
-    this.recovery = resolveRecoveryOptions(this.sio.connectionStateRecovery, heartbeat);
+    // The log keeps packets as long as a dead connection may go unnoticed, plus the session's life.
+    this.recovery = resolveRecoveryOptions(this.sio.connectionStateRecovery, engineResolved.pingInterval + engineResolved.pingTimeout);
     this.adapterCtor = this.sio.adapter ?? Adapter;
     this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);
+    this.observer = new Observer(this, this.sio);
+    this.metrics = this.observer.metrics;
     this.sockets = this.of("/");
+    debugNamespaces(this.sockets as unknown as Namespace);
     if (srv !== undefined) this.attach(srv);
+  }
+
+  /** The namespaces by name, dynamic children included (socket.io's `_nsps`, read by admin-ui). */
+  get _nsps(): ReadonlyMap<string, Namespace> {
+    return this.registry.exact as unknown as ReadonlyMap<string, Namespace>;
   }
 
   /** @internal */
@@ -128,6 +154,16 @@ export class Server<
     return this.sio.path;
   }
 
+  /** Whether the browser client is served under the path; with an argument, sets it. */
+  serveClient(): boolean;
+  serveClient(v: boolean): this;
+  serveClient(v?: boolean): boolean | this {
+    if (v === undefined) return this.sio.serveClient;
+    this.sio.serveClient = v;
+    if (v && this.engine !== undefined && this.engine.files === null) serveClientFiles(this.engine, this.sio);
+    return this;
+  }
+
   /**
    * Attaches to an HTTP server, or creates one listening on `port`.
    *
@@ -136,7 +172,7 @@ export class Server<
    * io.attach(httpServer);
    */
   attach(srv: HttpServer | number, opts: Partial<ServerOptions> = {}): this {
-    if (this.httpServer) throw new Error("roomcast: server already attached");
+    if (this.attached) throw new Error("roomcast: server already attached (close it first to attach again)");
     let http: HttpServer;
     if (typeof srv === "number") {
       http = createServer((_req, res) => {
@@ -148,15 +184,26 @@ export class Server<
     }
     const { sio, engine } = splitOptions(opts);
     if (sio.path !== undefined) this.sio.path = resolveSocketIoOptions({ ...this.sio, path: sio.path }).path;
-    this.engine = new EngineServer({ ...this.engineOpts, ...engine, path: this.sio.path });
-    // ROOMCAST_TRACE=1 prints every frame in and out with its meaning (spec/README.md).
-    if (isTraceEnabled()) traceEngine(this.engine, { socketIo: { maxAttachments: this.sio.maxAttachments } });
+    this.engine = createEngine(this.sio, { ...this.engineOpts, ...engine }, this.customParser);
     this.engine.attach(http, { path: this.sio.path });
+    this.observer.attach(this.engine);
+    if (serverLog.enabled) serverLog("attached on %s (serveClient: %s)", this.sio.path, this.sio.serveClient);
     this.engine.on("connection", (conn: EngineSocket) => {
       new Client(this, conn);
     });
     this.httpServer = http;
+    this.attached = true;
     return this;
+  }
+
+  /**
+   * socket.io's uWebSockets.js attachment. Not supported: roomcast runs on Node's HTTP server
+   * (and `ws`) only.
+   *
+   * @throws Error always.
+   */
+  attachApp(_app: unknown, _opts?: unknown): never {
+    throw new Error("roomcast: attachApp (uWebSockets.js) is not supported; attach to a Node http.Server instead");
   }
 
   /** Same as `attach`. */
@@ -166,40 +213,25 @@ export class Server<
 
   /**
    * The namespace `name` (created on first use), or a dynamic parent for a RegExp or a
-   * matcher function. `fn` is added as a `connection` listener.
+   * matcher function. `fn` is added as a `connection` listener. The event maps default to the
+   * server's; a namespace of its own maps can be typed at the call, as with socket.io:
+   * `const nsp: Namespace<A, B, C, D> = io.of("/x")`.
    */
-  of(
+  of<
+    NspListen extends EventsMap = ListenEvents,
+    NspEmit extends EventsMap = EmitEvents,
+    NspServerSide extends EventsMap = ServerSideEvents,
+    NspData = SocketData,
+  >(
     name: string | RegExp | NamespaceMatcher,
-    fn?: (socket: Parameters<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["connection"]>[0]) => void,
-  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    let nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-    if (typeof name === "function" || name instanceof RegExp) {
-      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this);
-      const asAny = parent as unknown as ParentNamespace<EventsMap, EventsMap, EventsMap, unknown>;
-      if (typeof name === "function") {
-        this.registry.addParent(name, asAny);
-      } else {
-        const regex = name;
-        this.registry.addParent((child, _auth, next) => next(null, regex.test(child)), asAny, regex);
-      }
-      nsp = parent;
-    } else {
-      const normalized = name.startsWith("/") ? name : `/${name}`;
-      const existing = this.registry.exact.get(normalized);
-      if (existing) {
-        nsp = existing as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-      } else {
-        const parent = this.registry.regexParentFor(normalized);
-        if (parent) {
-          nsp = parent.createChild(normalized) as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-        } else {
-          nsp = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, normalized);
-          this.registry.exact.set(normalized, nsp as unknown as AnyNamespace);
-          // `this.sockets` is unset while the main namespace itself is being created.
-          this.sockets?.emitLifecycle("new_namespace", nsp as unknown as Namespace);
-        }
-      }
-    }
+    fn?: (socket: Parameters<NamespaceReservedEvents<NspListen, NspEmit, NspServerSide, NspData>["connection"]>[0]) => void,
+  ): Namespace<NspListen, NspEmit, NspServerSide, NspData> {
+    const nsp = namespaceOf(this, this.registry, this.sockets as unknown as AnyNamespace | undefined, name) as unknown as Namespace<
+      NspListen,
+      NspEmit,
+      NspServerSide,
+      NspData
+    >;
     if (fn) nsp.on("connection", fn);
     return nsp;
   }
@@ -222,25 +254,14 @@ export class Server<
 
   /**
    * Disconnects every socket ("server shutting down"), closes the Engine.IO server and the
-   * HTTP server. Resolves when the HTTP server has closed.
+   * HTTP server. Resolves when the HTTP server has closed; `fn` gets the HTTP server's close
+   * error, as with socket.io (`ERR_SERVER_NOT_RUNNING` for one that never listened). The server
+   * may then be attached (or listen) again.
    */
   async close(fn?: (err?: Error) => void): Promise<void> {
-    for (const nsp of this.registry.exact.values()) {
-      for (const socket of [...nsp.sockets.values()]) socket.onClose("server shutting down");
-      void nsp.adapter.close();
-    }
-    this.engine?.close();
-    const http = this.httpServer;
-    let error: Error | undefined;
-    if (http?.listening) {
-      await new Promise<void>((resolve) => {
-        http.close((err) => {
-          error = err;
-          resolve();
-        });
-        http.closeAllConnections?.();
-      });
-    }
+    this.attached = false;
+    this.observer.close();
+    const error = await closeServer(this.registry.exact.values(), this.engine, this.httpServer);
     fn?.(error);
   }
 

@@ -115,8 +115,15 @@ export abstract class StrictEventEmitter<
     return super.emit(ev, ...args);
   }
 
-  /** Fires any event on local listeners only (used to dispatch incoming client events). */
+  /**
+   * Fires any event on local listeners only (used to dispatch events whose name came from the
+   * network: a client's EVENT, another node's serverSideEmit).
+   *
+   * [SIO5:error-event] An `error` nobody listens to is dropped: EventEmitter would throw
+   * ERR_UNHANDLED_ERROR, and one `42["error"]` from any client would take the process down.
+   */
   protected emitUntyped(ev: string, ...args: unknown[]): boolean {
+    if (ev === "error" && this.listenerCount("error") === 0) return false;
     return super.emit(ev, ...args);
   }
 }

@@ -47,6 +47,7 @@ export const USAGE = `usage: node --import tsx bench/fanout/run.ts [options]
   --scenarios <list> comma-separated subset of ${SCENARIO_IDS.join(",")} (default all)
   --impls <list>     comma-separated subset of ${ALL_IMPLS.join(",")} (default roomcast,socketio);
                      bare = a minimal server writing one pre-built frame per recipient (the floor);
+                     roomcast-metrics = roomcast with its metrics option on (ratio against roomcast);
                      *-recovery = with connectionStateRecovery: {}
   --recovery         connection state recovery's cost: scenario a (unless --scenarios) with
                      ${RECOVERY_IMPLS.join(",")} (unless --impls)

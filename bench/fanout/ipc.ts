@@ -6,10 +6,11 @@ import type { BroadcastKind, ScenarioId } from "./scenarios.ts";
 
 /**
  * Which server implementation a server process runs; "bare" is the benchmark's physical floor
- * (bare-server.ts), not a contender. The "-recovery" variants run with
- * `connectionStateRecovery: {}` (every broadcast logged, with its offset on the wire).
+ * (bare-server.ts), not a contender; "roomcast-metrics" is roomcast with its `metrics` option
+ * on (Prometheus exporter included), to measure what counting costs. The "-recovery" variants
+ * run with `connectionStateRecovery: {}` (every broadcast logged, with its offset on the wire).
  */
-export type Impl = "roomcast" | "socketio" | "bare" | "roomcast-recovery" | "socketio-recovery";
+export type Impl = "roomcast" | "socketio" | "bare" | "roomcast-metrics" | "roomcast-recovery" | "socketio-recovery";
 
 /** The implementations run by default (roomcast against socket.io), in their default order. */
 export const IMPLS: readonly Impl[] = ["roomcast", "socketio"];
@@ -17,14 +18,15 @@ export const IMPLS: readonly Impl[] = ["roomcast", "socketio"];
 /** What `--recovery` runs: roomcast with recovery off and on, and socket.io with it on. */
 export const RECOVERY_IMPLS: readonly Impl[] = ["roomcast", "roomcast-recovery", "socketio-recovery"];
 
-/** Every implementation `--impls` accepts; "bare" and the recovery variants are opt-in. */
-export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare", "roomcast-recovery", "socketio-recovery"];
+/** Every implementation `--impls` accepts; "bare", "roomcast-metrics" and the recovery variants are opt-in. */
+export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare", "roomcast-metrics", "roomcast-recovery", "socketio-recovery"];
 
 /** Display names. */
 export const IMPL_LABEL: Readonly<Record<Impl, string>> = {
   roomcast: "roomcast",
   socketio: "socket.io",
   bare: "bare",
+  "roomcast-metrics": "roomcast+metrics",
   "roomcast-recovery": "roomcast+recovery",
   "socketio-recovery": "socket.io+recovery",
 };

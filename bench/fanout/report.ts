@@ -56,6 +56,10 @@ export interface ScenarioSummary {
   /** bare / socket.io delivery rate. */
   floorRateRatio: number;
   floorRssRatio: number;
+  /** roomcast with metrics / roomcast without, server CPU per unit (NaN unless both ran). */
+  metricsRatio: number;
+  /** roomcast with metrics / roomcast without, delivery rate. */
+  metricsRateRatio: number;
   target: number;
   /** roomcast with recovery on / roomcast with it off, server CPU per unit (NaN unless both ran). */
   recoveryOverhead: number;
@@ -90,6 +94,7 @@ export function summarize(cfg: FanoutConfig, records: RunRecord[]): ScenarioSumm
     const rc = impls.find((i) => i.impl === "roomcast");
     const sio = impls.find((i) => i.impl === "socketio");
     const bare = impls.find((i) => i.impl === "bare");
+    const withMetrics = impls.find((i) => i.impl === "roomcast-metrics");
     const rcRec = impls.find((i) => i.impl === "roomcast-recovery");
     const sioRec = impls.find((i) => i.impl === "socketio-recovery");
     const r = (f: (s: ImplSummary) => number): number => (rc && sio ? ratio(f(rc), f(sio)) : Number.NaN);
@@ -105,6 +110,8 @@ export function summarize(cfg: FanoutConfig, records: RunRecord[]): ScenarioSumm
       floorRatio: fl((s) => s.cpuPerUnitUs),
       floorRateRatio: fl((s) => s.ratePerSec),
       floorRssRatio: fl((s) => s.rssMB),
+      metricsRatio: rc && withMetrics ? ratio(withMetrics.cpuPerUnitUs, rc.cpuPerUnitUs) : Number.NaN,
+      metricsRateRatio: rc && withMetrics ? ratio(withMetrics.ratePerSec, rc.ratePerSec) : Number.NaN,
       target: CPU_TARGETS[id],
       recoveryOverhead: rcRec && rc ? ratio(rcRec.cpuPerUnitUs, rc.cpuPerUnitUs) : Number.NaN,
       recoveryRatio: rcRec && sioRec ? ratio(rcRec.cpuPerUnitUs, sioRec.cpuPerUnitUs) : Number.NaN,
@@ -153,6 +160,10 @@ export function formatTable(cfg: FanoutConfig, summary: ScenarioSummary[]): stri
       const floor = s.scenario === "f" ? "unbatched floor" : "floor";
       const reachable = s.floorRatio <= s.target ? `${floor} ≤${s.target}` : `target below ${floor}`;
       rows.push(["", "floor: bare / socket.io", "", fmt(s.floorRatio), "", fmt(s.floorRateRatio), fmt(s.floorRssRatio), "", "", "", "", reachable, ""]);
+    }
+    if (Number.isFinite(s.metricsRatio)) {
+      const within = s.metricsRatio <= 1.03 ? "within 3%" : "above 3%";
+      rows.push(["", "metrics: on / off", "", fmt(s.metricsRatio, 3), "", fmt(s.metricsRateRatio, 3), "", "", "", "", "", within, ""]);
     }
     if (Number.isFinite(s.recoveryOverhead)) {
       const goal = RECOVERY_GOALS.overhead;

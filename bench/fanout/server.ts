@@ -1,9 +1,12 @@
 /**
  * The benchmark server, in its own process: roomcast, socket.io or the bare floor server
- * (`--impl roomcast|socketio|bare`, see bare-server.ts; `roomcast-recovery` and
- * `socketio-recovery` with connection state recovery on), driven through the API they share
- * (bench-io.ts). It takes commands over IPC from the orchestrator and answers with
- * snapshots of its own CPU and memory, so the orchestrator can charge each phase exactly.
+ * (`--impl roomcast|socketio|bare`, see bare-server.ts), driven through the API they share
+ * (bench-io.ts). `--impl roomcast-metrics` (or `--metrics` with roomcast) turns roomcast's
+ * `metrics` option on, Prometheus exporter included (nothing scrapes it during a run: this
+ * measures what counting costs the broadcast path); `roomcast-recovery` and `socketio-recovery`
+ * run with connection state recovery on. It takes commands over IPC from the orchestrator and
+ * answers with snapshots of its own CPU and memory, so the orchestrator can charge each phase
+ * exactly.
  *
  * Clients join rooms with `42<id>["join", rooms, role]` and get an empty ack; role "sender"
  * marks the socket scenario (c) broadcasts from.
@@ -22,7 +25,11 @@ import { ALL_IMPLS, epochMs, snapshot, type Impl, type ServerCommand, type Serve
 import type { BroadcastKind } from "./scenarios.ts";
 
 const { values } = parseArgs({
-  options: { impl: { type: "string", default: "roomcast" }, fault: { type: "string", default: "" } },
+  options: {
+    impl: { type: "string", default: "roomcast" },
+    fault: { type: "string", default: "" },
+    metrics: { type: "boolean", default: false },
+  },
 });
 const found = ALL_IMPLS.find((i) => i === values.impl);
 if (found === undefined) throw new Error(`unknown --impl "${values.impl}" (known: ${ALL_IMPLS.join(",")})`);
@@ -41,9 +48,10 @@ const http = createServer((_req, res) => {
 async function createIo(): Promise<BenchIo> {
   // The same option for both servers: every broadcast is logged and carries its offset.
   const recovery = impl.endsWith("-recovery") ? { connectionStateRecovery: {} } : {};
-  if (impl === "roomcast" || impl === "roomcast-recovery") {
+  if (impl === "roomcast" || impl === "roomcast-metrics" || impl === "roomcast-recovery") {
     const { Server } = await import("../../src/index.ts");
-    return new Server(http, recovery);
+    const metrics = impl === "roomcast-metrics" || values.metrics === true;
+    return new Server(http, { ...recovery, ...(metrics ? { metrics: { path: "/metrics" } } : {}) });
   }
   if (impl === "bare") {
     const { BareServer } = await import("./bare-server.ts");

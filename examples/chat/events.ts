@@ -65,6 +65,24 @@ export interface ServerToClientEvents {
   notice: (notice: RoomNotice) => void;
   /** The whole room list, sent on connection and after every change. */
   rooms: (rooms: RoomSummary[]) => void;
+  /** On the `/stats` namespace: the server's figures, once per interval (see stats.ts). */
+  stats: (sample: StatsSample) => void;
+}
+
+/** One sample of the live stats (`/stats` namespace). */
+export interface StatsSample {
+  /** When it was taken (ms since the epoch, server clock). */
+  t: number;
+  /** Open Engine.IO connections by transport. */
+  connections: { polling: number; websocket: number };
+  /** Chat users: sockets of the main namespace. */
+  sockets: number;
+  /** Named rooms of the main namespace. */
+  rooms: number;
+  /** Events received from clients since the server started. */
+  received: number;
+  /** Events delivered to clients since the server started. */
+  sent: number;
 }
 
 /** What the server keeps per socket. */

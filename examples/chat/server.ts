@@ -7,6 +7,7 @@ import { Server, type ServerOptions, type Socket } from "../../src/index.ts";
 import type { ChatSocketData, ClientToServerEvents, ErrorReply, JoinReply, ServerToClientEvents } from "./events.ts";
 import { RoomDirectory, roomKey } from "./room-directory.ts";
 import { serveStatic } from "./static.ts";
+import { serveStats } from "./stats.ts";
 import { checkName, checkText, LIMITS } from "./validate.ts";
 
 /** The chat's typed Socket.IO server. */
@@ -81,19 +82,31 @@ function onChatMessage(socket: ChatSocket, args: unknown[]): void {
   ack?.({ ok: true });
 }
 
+/** Options of the demo itself. */
+export interface ChatOptions {
+  /** How often the `/stats` page gets a sample, in ms. Default 1000. */
+  statsInterval?: number;
+}
+
 /**
- * Builds the chat: an http.Server serving the page, and a roomcast server on it.
+ * Builds the chat: an http.Server serving the page, and a roomcast server on it, with its
+ * metrics on (`/metrics` for Prometheus, `/health` for probes, the `/stats` page's feed).
  *
  * @param opts - roomcast options (tests pass e.g. `pingInterval`); defaults suit the demo.
+ * @param chat - the demo's own options.
  * @example
  * const { httpServer } = createChatServer();
  * httpServer.listen(3000);
  */
-export function createChatServer(opts: Partial<ServerOptions> = {}): ChatServerHandle {
+export function createChatServer(opts: Partial<ServerOptions> = {}, chat: ChatOptions = {}): ChatServerHandle {
   const httpServer = createServer((req, res) => void serveStatic(req, res));
-  const io: ChatServer = new Server(httpServer, opts);
+  const io: ChatServer = new Server(httpServer, { metrics: { path: "/metrics" }, health: { path: "/health" }, ...opts });
   const directory = new RoomDirectory(io.of("/").adapter, (rooms) => io.emit("rooms", rooms));
-  httpServer.once("close", () => directory.dispose());
+  const stopStats = serveStats(io, chat.statsInterval);
+  httpServer.once("close", () => {
+    directory.dispose();
+    stopStats();
+  });
 
   io.on("connection", (socket) => {
     socket.emit("rooms", directory.list());

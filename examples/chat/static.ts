@@ -26,6 +26,8 @@ const FILES: ReadonlyMap<string, StaticFile> = new Map([
   ["/index.html", publicFile("index.html", "text/html; charset=utf-8")],
   ["/chat.css", publicFile("chat.css", "text/css; charset=utf-8")],
   ["/chat.js", publicFile("chat.js", "text/javascript; charset=utf-8")],
+  ["/stats", publicFile("stats.html", "text/html; charset=utf-8")],
+  ["/stats.js", publicFile("stats.js", "text/javascript; charset=utf-8")],
   ["/socket.io.js", { path: bundle, type: "text/javascript; charset=utf-8" }],
   ["/socket.io.js.map", { path: `${bundle}.map`, type: "application/json" }],
 ]);

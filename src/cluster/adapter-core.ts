@@ -7,7 +7,8 @@ import { Adapter } from "../rooms/adapter.ts";
 import type { AdapterNamespace } from "../rooms/types.ts";
 import { asError, RedisAdapterError } from "./errors.ts";
 import { AckRequests, PendingRequests, randomId } from "./pending.ts";
-import { countSubscribers, isClientReady, type RedisMessageListener } from "./redis-client.ts";
+import type { RedisMessageListener } from "./redis-client.ts";
+import { countSubscribers } from "./server-count.ts";
 import type { LinkMember, RedisLink } from "./redis-link.ts";
 import { Subscriptions } from "./subscriptions.ts";
 
@@ -88,7 +89,7 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
 
   private unavailableReason(): string {
     const head = `Redis adapter of namespace "${this.nsp.name}" could not subscribe within ${this.requestsTimeout} ms`;
-    if (this.link.sub.isOpen === false) return `${head}: the subscriber client is not connected (call connect() first)`;
+    if (!this.link.sub.isOpen()) return `${head}: the subscriber client is not connected (call connect() first)`;
     const last = this.link.lastSubError ?? this.link.lastPubError;
     if (last !== undefined) return `${head}: Redis unreachable (${asError(last).message})`;
     return `${head}: Redis did not answer`;
@@ -111,7 +112,7 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
     // wait for Redis to come back, so the answers are awaited only from a ready client, and
     // never longer than requestsTimeout.
     const cleared = this.subs.clear().then(() => true);
-    if (isClientReady(this.link.sub)) await this.bounded(cleared);
+    if (this.link.sub.isReady()) await this.bounded(cleared);
     this.link.detach(this);
   }
 
@@ -164,8 +165,9 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
     return super.emit(event, ...args);
   }
 
-  /** Reports an error through the `error` event. */
+  /** Reports an error through the `error` event (and counts it, listened to or not). */
   protected reportError(err: RedisAdapterError): void {
+    this.nsp.metrics?.countClusterError(err.code);
     this.emit("error", err);
   }
 
@@ -176,7 +178,10 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
   }
 
   private readonly listener: RedisMessageListener = (message, channel) => {
-    if (!this.closed) this.onRedisMessage(message, channel.toString());
+    if (this.closed) return;
+    const metrics = this.nsp.metrics;
+    if (metrics) metrics.clusterReceived++;
+    this.onRedisMessage(message, channel.toString());
   };
 
   private readonly onPublishError = (err: unknown): void => {
@@ -191,19 +196,13 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
   protected publish(channel: string, payload: string | Buffer, sharded: boolean): void {
     if (this.closed) return;
     const pub = this.link.pub;
-    if (!isClientReady(pub)) {
+    if (!pub.isReady()) {
       this.reportDropped("cluster messages are dropped until it is back");
       return;
     }
-    let sent: Promise<unknown>;
-    try {
-      if (!sharded) sent = pub.publish(channel, payload);
-      else if (pub.sPublish !== undefined) sent = pub.sPublish(channel, payload);
-      else throw new TypeError("the publisher client has no sPublish() method (SPUBLISH)");
-    } catch (err) {
-      sent = Promise.reject(err);
-    }
-    sent.then(undefined, this.onPublishError);
+    pub.publish(channel, payload, sharded).then(undefined, this.onPublishError);
+    const metrics = this.nsp.metrics;
+    if (metrics) metrics.clusterPublished++;
   }
 
   /** Reports, once per outage, that the publisher is not ready and what that costs. */
@@ -220,7 +219,7 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
 
   /** `PUBSUB NUMSUB`/`SHARDNUMSUB` of `channel`, refused at once while Redis is down. */
   protected countServers(command: "NUMSUB" | "SHARDNUMSUB", channel: string): Promise<number> {
-    if (!isClientReady(this.link.pub)) return Promise.reject(this.notReady("the server count is unknown"));
+    if (!this.link.pub.isReady()) return Promise.reject(this.notReady("the server count is unknown"));
     return countSubscribers(this.link.pub, command, channel);
   }
 

@@ -4,8 +4,11 @@
  * `createShardedRedisAdapter` (compatible with its `createShardedAdapter`).
  */
 import type { AdapterNamespace } from "../rooms/types.ts";
+import type { ConnectionNeeds } from "./connection-needs.ts";
 import type { RedisPublisher, RedisSubscriber } from "./redis-client.ts";
+import { toConnection } from "./redis-connection.ts";
 import { RedisLink } from "./redis-link.ts";
+import type { SubscriptionKind } from "./redis-connection.ts";
 import { RedisAdapter, type ClassicSubscriptionMode } from "./redis-adapter.ts";
 import { ShardedRedisAdapter, type ShardedSubscriptionMode } from "./sharded-adapter.ts";
 
@@ -70,13 +73,15 @@ function oneOf<T extends string>(name: string, value: T | undefined, allowed: re
   return value;
 }
 
-function link(pubClient: RedisPublisher, subClient: RedisSubscriber): RedisLink {
+function link(pubClient: RedisPublisher, subClient: RedisSubscriber, pubNeeds: ConnectionNeeds, subNeeds: ConnectionNeeds): RedisLink {
   // A subscribed RESP2 connection cannot publish, and one connection would make every server
   // count itself twice in PUBSUB NUMSUB: two connections are required.
   if ((pubClient as unknown) === (subClient as unknown)) {
     throw new TypeError("roomcast: pubClient and subClient must be two different connections (subClient = pubClient.duplicate())");
   }
-  return new RedisLink(pubClient, subClient);
+  // Checked now, so that a client that does not fit is refused here with what it lacks, not
+  // later as a subscription that never completes.
+  return new RedisLink(toConnection(pubClient, pubNeeds), toConnection(subClient, subNeeds));
 }
 
 /**
@@ -84,19 +89,21 @@ function link(pubClient: RedisPublisher, subClient: RedisSubscriber): RedisLink 
  * socket.io servers using `@socket.io/redis-adapter`'s `createAdapter`, and
  * `@socket.io/redis-emitter` processes (same channels, same messages).
  *
- * The clients are the caller's (node-redis v4+, connected; see README): roomcast never imports
- * a Redis client. Each namespace's adapter subscribes when created; listen to its `error`
- * event (`io.of("/").adapter.on("error", …)`) to see Redis failures.
+ * The clients are the caller's: node-redis v4.6+ (`createClient`, `createCluster`) or ioredis
+ * v5+ (`new Redis`, `new Cluster`), see README; roomcast never imports a Redis client. Each
+ * namespace's adapter subscribes when created; listen to its `error` event
+ * (`io.of("/").adapter.on("error", …)`) to see Redis failures.
  *
  * @param pubClient - publishes broadcasts and requests.
  * @param subClient - subscribes; a second connection (`pubClient.duplicate()`).
  * @param options - see {@link RedisAdapterOptions}.
- * @throws TypeError on invalid options or when both clients are the same object.
+ * @throws TypeError on invalid options, when both clients are the same object, or when a
+ *   client is not one of the above or lacks a method the adapter needs (the message names it).
  *
  * @example
- * const pub = createClient({ url: "redis://localhost:6379" });
+ * const pub = createClient({ url: "redis://localhost:6379" }); // or: new Redis()
  * const sub = pub.duplicate();
- * await Promise.all([pub.connect(), sub.connect()]);
+ * await Promise.all([pub.connect(), sub.connect()]); // ioredis connects by itself
  * io.adapter(createRedisAdapter(pub, sub));
  */
 export function createRedisAdapter(
@@ -104,7 +111,6 @@ export function createRedisAdapter(
   subClient: RedisSubscriber,
   options: RedisAdapterOptions = {},
 ): RedisAdapterConstructor {
-  const shared = link(pubClient, subClient);
   const resolved = {
     key: prefix("key", options.key),
     requestsTimeout: positive("requestsTimeout", options.requestsTimeout, 5000),
@@ -112,6 +118,8 @@ export function createRedisAdapter(
     subscriptionMode: oneOf("subscriptionMode", options.subscriptionMode, ["pattern", "per-room"], "pattern"),
     sessionRefreshInterval: positive("sessionRefreshInterval", options.sessionRefreshInterval, 10_000),
   };
+  const kinds: SubscriptionKind[] = resolved.subscriptionMode === "pattern" ? ["channel", "pattern"] : ["channel"];
+  const shared = link(pubClient, subClient, { role: "publisher" }, { role: "subscriber", kinds });
   return class extends RedisAdapter {
     constructor(nsp: AdapterNamespace) {
       super(nsp, shared, resolved);
@@ -124,10 +132,12 @@ export function createRedisAdapter(
  * compatible with `@socket.io/redis-adapter`'s `createShardedAdapter`. In a Redis Cluster each
  * channel lives on one shard, so messages are not copied to every node of the Redis cluster.
  *
- * @param pubClient - publishes (needs `sPublish`).
- * @param subClient - subscribes (needs `sSubscribe`); a second connection.
+ * @param pubClient - publishes (SPUBLISH); a client or a cluster client of node-redis or ioredis.
+ * @param subClient - subscribes (SSUBSCRIBE); a second connection. An ioredis `Cluster` needs
+ *   `{ shardedSubscribers: true }`.
  * @param options - see {@link ShardedRedisAdapterOptions}.
- * @throws TypeError on invalid options or when both clients are the same object.
+ * @throws TypeError on invalid options, when both clients are the same object, or when a
+ *   client does not fit (the message names what is missing).
  *
  * @example
  * io.adapter(createShardedRedisAdapter(pub, sub, { subscriptionMode: "dynamic" }));
@@ -137,12 +147,12 @@ export function createShardedRedisAdapter(
   subClient: RedisSubscriber,
   options: ShardedRedisAdapterOptions = {},
 ): ShardedRedisAdapterConstructor {
-  const shared = link(pubClient, subClient);
   const resolved = {
     channelPrefix: prefix("channelPrefix", options.channelPrefix),
     requestsTimeout: positive("requestsTimeout", options.requestsTimeout, 5000),
     subscriptionMode: oneOf("subscriptionMode", options.subscriptionMode, ["static", "dynamic", "dynamic-private"], "dynamic"),
   };
+  const shared = link(pubClient, subClient, { role: "publisher", sPublish: true }, { role: "subscriber", kinds: ["sharded"] });
   return class extends ShardedRedisAdapter {
     constructor(nsp: AdapterNamespace) {
       super(nsp, shared, resolved);

@@ -15,4 +15,11 @@ export { ShardedRedisAdapter } from "./sharded-adapter.ts";
 export type { ShardedSubscriptionMode } from "./sharded-adapter.ts";
 export { RedisAdapterError } from "./errors.ts";
 export type { RedisAdapterErrorCode } from "./errors.ts";
-export type { RedisMessageListener, RedisPublisher, RedisSubscriber } from "./redis-client.ts";
+export type {
+  IoRedisClientLike,
+  NodeRedisClientLike,
+  RedisClientLike,
+  RedisMessageListener,
+  RedisPublisher,
+  RedisSubscriber,
+} from "./redis-client.ts";

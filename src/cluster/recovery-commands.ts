@@ -16,7 +16,7 @@
  * Every key expires (PEXPIRE): sessions `maxDisconnectionDuration` after their socket left (a
  * bit longer while connected, refreshed), the log when nothing refreshed it for the retention.
  */
-import { LuaScript, type ScriptRunner } from "./redis-client.ts";
+import { LuaScript, type ScriptRunner } from "./lua-script.ts";
 
 /** Length of an offset as clients see it: `<ms, 15 digits>-<seq, 8 digits>`. */
 export const OFFSET_LENGTH = 24;

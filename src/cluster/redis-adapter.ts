@@ -11,7 +11,7 @@ import { ClassicChannels, RequestType } from "./classic-protocol.ts";
 import { ClusterAdapter } from "./cluster-adapter.ts";
 import { asError, RedisAdapterError } from "./errors.ts";
 import { decode, encode } from "./msgpack.ts";
-import { isClientReady, nodeRedisScripts } from "./redis-client.ts";
+import { connectionScripts } from "./lua-script.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { RecoveryCommands, RecoveryKeys } from "./recovery-commands.ts";
 import { decodeMessage, encodeMessage, fromWireOptions, fromWireRooms, isClientCount, isEventPacket, isRecord, toWireOptions } from "./wire.ts";
@@ -105,7 +105,7 @@ export class RedisAdapter extends ClusterAdapter {
    */
   override enableRecovery(opts: RecoveryOptions): void {
     const keys = new RecoveryKeys(this.opts.key, this.nsp.name);
-    const commands = new RecoveryCommands(nodeRedisScripts(this.link.pub), keys);
+    const commands = new RecoveryCommands(connectionScripts(this.link.pub), keys);
     const recovery = new RedisRecovery(this.recoveryHost(), commands, { ...opts, refreshInterval: this.opts.sessionRefreshInterval });
     this.redisRecovery = recovery;
     this.recovery = recovery;
@@ -116,12 +116,16 @@ export class RedisAdapter extends ClusterAdapter {
       uid: this.uid,
       ownChannel: this.channels.ownResponse,
       requestsTimeout: this.requestsTimeout,
-      publisherReady: () => !this.closed && isClientReady(this.link.pub),
+      publisherReady: () => !this.closed && this.link.pub.isReady(),
       deliverLocal: (packet, opts) => this.deliver(packet, opts),
       join: (sid, rooms) => this.addAll(sid, rooms),
       leaveAll: (sid) => this.delAll(sid),
       reportError: (err) => this.reportError(err),
       reportDropped: () => this.reportDropped("broadcasts are delivered on this server only, and not logged"),
+      countPublished: () => {
+        const metrics = this.nsp.metrics;
+        if (metrics) metrics.clusterPublished++;
+      },
     };
   }
 

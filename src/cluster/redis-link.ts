@@ -3,7 +3,8 @@
  * every namespace: one `error` and one `ready` listener per client, whatever the number of
  * namespaces, fanned out to the adapters that are open.
  */
-import type { RedisEventListener, RedisPublisher, RedisSubscriber } from "./redis-client.ts";
+import type { RedisEventListener } from "./redis-client.ts";
+import type { RedisConnection } from "./redis-connection.ts";
 
 /** What an adapter hears from the link. */
 export interface LinkMember {
@@ -22,9 +23,9 @@ export interface LinkMember {
  */
 export class RedisLink {
   /** The client that publishes. */
-  readonly pub: RedisPublisher;
+  readonly pub: RedisConnection;
   /** The client that subscribes. */
-  readonly sub: RedisSubscriber;
+  readonly sub: RedisConnection;
   /** The publisher's last error (cleared when it is ready again), quoted when `init()` fails. */
   lastPubError: unknown = undefined;
   /** The subscriber's last error (cleared when it is ready again). */
@@ -35,7 +36,7 @@ export class RedisLink {
    * @param pub - the publishing client.
    * @param sub - the subscribing client; must be a different connection.
    */
-  constructor(pub: RedisPublisher, sub: RedisSubscriber) {
+  constructor(pub: RedisConnection, sub: RedisConnection) {
     this.pub = pub;
     this.sub = sub;
   }

@@ -1,34 +1,27 @@
 /**
  * The channels one adapter wants to hear, kept so they can be restored after Redis comes back.
  *
- * node-redis resubscribes by itself after a reconnection, but only the channels whose
- * SUBSCRIBE had been answered; a SUBSCRIBE in flight when the connection dropped is rejected
- * and forgotten. So the adapter keeps its own list and re-issues it on every `ready`: for
- * channels the client still holds, node-redis only adds the (same) listener to a Set, so
- * restoring is idempotent and sends nothing.
+ * node-redis and ioredis resubscribe by themselves after a reconnection, but node-redis only
+ * the channels whose SUBSCRIBE had been answered: one in flight when the connection dropped is
+ * rejected and forgotten. So the adapter keeps its own list and re-issues it on every `ready`.
+ * That is idempotent: node-redis only adds the (same) listener to a Set and sends nothing for
+ * channels it still holds; the ioredis wrapper sends the SUBSCRIBE again, a no-op for Redis.
  */
 import { asError, RedisAdapterError } from "./errors.ts";
-import type { RedisMessageListener, RedisSubscribeMethod, RedisSubscriber } from "./redis-client.ts";
+import type { RedisMessageListener } from "./redis-client.ts";
+import type { RedisConnection, SubscriptionKind } from "./redis-connection.ts";
 
-/** Plain channels, patterns, or sharded channels (Redis 7 SSUBSCRIBE). */
-export type SubscriptionKind = "channel" | "pattern" | "sharded";
+export type { SubscriptionKind } from "./redis-connection.ts";
 
-interface KindSpec {
-  on: keyof RedisSubscriber;
-  off: keyof RedisSubscriber;
-  onCommand: string;
-  offCommand: string;
-}
-
-const METHODS: Record<SubscriptionKind, KindSpec> = {
-  channel: { on: "subscribe", off: "unsubscribe", onCommand: "SUBSCRIBE", offCommand: "UNSUBSCRIBE" },
-  pattern: { on: "pSubscribe", off: "pUnsubscribe", onCommand: "PSUBSCRIBE", offCommand: "PUNSUBSCRIBE" },
-  sharded: { on: "sSubscribe", off: "sUnsubscribe", onCommand: "SSUBSCRIBE", offCommand: "SUNSUBSCRIBE" },
+const COMMANDS: Record<SubscriptionKind, [string, string]> = {
+  channel: ["SUBSCRIBE", "UNSUBSCRIBE"],
+  pattern: ["PSUBSCRIBE", "PUNSUBSCRIBE"],
+  sharded: ["SSUBSCRIBE", "SUNSUBSCRIBE"],
 };
 
 /** Tracks and issues one adapter's subscriptions on the shared subscriber client. */
 export class Subscriptions {
-  private readonly client: RedisSubscriber;
+  private readonly client: RedisConnection;
   private readonly listener: RedisMessageListener;
   private readonly onError: (err: RedisAdapterError) => void;
   private readonly wanted: Record<SubscriptionKind, Set<string>> = {
@@ -43,7 +36,7 @@ export class Subscriptions {
    * @param listener - receives every message of every channel subscribed here.
    * @param onError - receives failures (the promises of this class never reject).
    */
-  constructor(client: RedisSubscriber, listener: RedisMessageListener, onError: (err: RedisAdapterError) => void) {
+  constructor(client: RedisConnection, listener: RedisMessageListener, onError: (err: RedisAdapterError) => void) {
     this.client = client;
     this.listener = listener;
     this.onError = onError;
@@ -73,8 +66,7 @@ export class Subscriptions {
   remove(kind: SubscriptionKind, channels: string[]): void {
     const gone: string[] = [];
     for (const channel of channels) if (this.wanted[kind].delete(channel)) gone.push(channel);
-    // One channel per command: node-redis v4 mishandled multi-channel UNSUBSCRIBE replies.
-    for (const channel of gone) void this.issue(kind, "off", [channel]);
+    if (gone.length > 0) void this.issue(kind, "off", gone);
   }
 
   /** Re-issues every wanted subscription; resolves true when all are confirmed. */
@@ -96,27 +88,16 @@ export class Subscriptions {
     const kinds: SubscriptionKind[] = ["channel", "pattern", "sharded"];
     const pending: Promise<boolean>[] = [];
     for (const kind of kinds) {
-      for (const channel of this.wanted[kind]) pending.push(this.issue(kind, "off", [channel]));
+      if (this.wanted[kind].size > 0) pending.push(this.issue(kind, "off", [...this.wanted[kind]]));
       this.wanted[kind].clear();
     }
     await Promise.all(pending);
   }
 
   private issue(kind: SubscriptionKind, direction: "on" | "off", channels: string[]): Promise<boolean> {
-    const spec = METHODS[kind];
-    const method = this.client[spec[direction]] as RedisSubscribeMethod | undefined;
-    const command = direction === "on" ? spec.onCommand : spec.offCommand;
-    if (typeof method !== "function") {
-      this.onError(new RedisAdapterError("ROOMCAST_ERR_REDIS_COMMAND", `the subscriber client has no ${String(spec[direction])}() method (${command})`));
-      return Promise.resolve(false);
-    }
-    let sent: Promise<unknown>;
-    try {
-      sent = method.call(this.client, channels, this.listener, true);
-    } catch (err) {
-      sent = Promise.reject(err);
-    }
-    const tracked = Promise.resolve(sent).then(
+    const command = COMMANDS[kind][direction === "on" ? 0 : 1];
+    const sent = direction === "on" ? this.client.subscribe(kind, channels, this.listener) : this.client.unsubscribe(kind, channels, this.listener);
+    const tracked = sent.then(
       () => true,
       (err: unknown) => {
         this.onError(new RedisAdapterError("ROOMCAST_ERR_REDIS_COMMAND", `${command} ${channels.join(" ")} failed: ${asError(err).message}`, err));

@@ -37,6 +37,8 @@ export abstract class CatchAllEmitter<
 > extends StrictEventEmitter<ListenEvents, ReservedEvents> {
   private anyIncoming: CatchAllListener[] | null = null;
   private anyOutgoing: CatchAllListener[] | null = null;
+  /** The counter this emitter is counted in (see {@link outgoingCounter}), or null. */
+  private countedIn: { outgoingObservers: number } | null = null;
 
   /** Listens to every incoming event. */
   onAny(listener: CatchAllListener): this {
@@ -61,22 +63,55 @@ export abstract class CatchAllEmitter<
     return this.anyIncoming === null ? [] : [...this.anyIncoming];
   }
 
-  /** Listens to every outgoing event (direct emits of this socket). */
+  /** Listens to every outgoing event: this socket's emits, and the broadcasts it receives. */
   onAnyOutgoing(listener: CatchAllListener): this {
     (this.anyOutgoing ??= []).push(listener);
+    this.outgoingListenersChanged();
     return this;
   }
 
   /** Like `onAnyOutgoing`, first in line. */
   prependAnyOutgoing(listener: CatchAllListener): this {
     (this.anyOutgoing ??= []).unshift(listener);
+    this.outgoingListenersChanged();
     return this;
   }
 
   /** Removes one outgoing catch-all listener, or all of them. */
   offAnyOutgoing(listener?: CatchAllListener): this {
     remove(this.anyOutgoing, listener);
+    this.outgoingListenersChanged();
     return this;
+  }
+
+  /** Whether some outgoing catch-all listener is registered. */
+  protected hasOutgoingListeners(): boolean {
+    return this.anyOutgoing !== null && this.anyOutgoing.length > 0;
+  }
+
+  /**
+   * Where an emitter with outgoing listeners is counted (a connected socket: its namespace, so
+   * that broadcasts know whether to notify recipients), or null for nowhere.
+   */
+  protected outgoingCounter(): { outgoingObservers: number } | null {
+    return null;
+  }
+
+  /** Keeps the count right; called after the listeners changed and when the counter may have. */
+  protected outgoingListenersChanged(): void {
+    const target = this.hasOutgoingListeners() ? this.outgoingCounter() : null;
+    if (target === this.countedIn) return;
+    if (this.countedIn !== null) this.countedIn.outgoingObservers--;
+    if (target !== null) target.outgoingObservers++;
+    this.countedIn = target;
+  }
+
+  /**
+   * @internal Calls the outgoing listeners with a broadcast packet this socket is about to
+   * receive (socket.io's name; the adapter calls it only when the namespace has observers).
+   */
+  notifyOutgoingListeners(packet: { data?: unknown }): void {
+    if (this.hasOutgoingListeners()) notify(this.anyOutgoing as CatchAllListener[], this, packet.data as unknown[]);
   }
 
   /** The outgoing catch-all listeners. */

@@ -2,9 +2,12 @@
  * One Client per Engine.IO connection: decodes Socket.IO packets and multiplexes the
  * connection's namespaces (one Socket each).
  */
+import type { IncomingMessage } from "node:http";
 import { Decoder } from "../protocol/decoder.ts";
-import { encodePacket } from "../protocol/encoder.ts";
-import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import { PacketType, type Packet } from "../protocol/packet.ts";
+import { normalizeEncoded, validateDecodedPacket, type EncodedParts, type Parser, type ParserDecoder, type ParserEncoder } from "../protocol/parser.ts";
+import type { ServerMetrics } from "../observe/metrics.ts";
 import type { SocketId, WriteOptions } from "../rooms/types.ts";
 import type { EngineSocket, SessionConsumer } from "../transport/engine-socket.ts";
 import { SharedMessage } from "../transport/frame.ts";
@@ -17,6 +20,12 @@ import type { DisconnectReason } from "./socket.ts";
 export interface ClientHost {
   readonly connectTimeout: number;
   readonly maxAttachments: number;
+  /** The server's counters, or null when the `metrics` option is off. */
+  readonly metrics: ServerMetrics | null;
+  /** The server's one encoder (`io.encoder`). */
+  readonly encoder: ParserEncoder;
+  /** A custom `parser` option, or null for roomcast's own codec (decoded without events). */
+  readonly customParser: Parser | null;
   /** Finds (or, through a dynamic matcher, creates) the namespace `name`, or says why not. */
   resolveNamespace(name: string, auth: Record<string, unknown>, done: (result: NamespaceLookup) => void): void;
 }
@@ -27,25 +36,39 @@ export interface ClientHost {
  * them to share one set of messages (and so one WebSocket frame); a direct emit just builds
  * its own. It holds one packet at most.
  */
-let lastEncoded: EncodedPacket | undefined;
+let lastEncoded: EncodedParts | undefined;
 let lastCompress = true;
 let lastMessages: SharedMessage[] = [];
 
-function engineMessagesOf(encoded: EncodedPacket, compress: boolean): SharedMessage[] {
+/** Send options of a direct message that must not be compressed (frozen, shared). */
+const NO_COMPRESS_SEND = Object.freeze({ compress: false });
+
+function engineMessagesOf(encoded: EncodedParts, compress: boolean): SharedMessage[] {
   if (encoded !== lastEncoded || compress !== lastCompress) {
     const options = compress ? COMPRESS : NO_COMPRESS;
-    lastMessages = encoded.map((part) => new SharedMessage(part, options));
+    // Once per broadcast: a custom parser's parts may need converting (a typed array).
+    lastMessages = normalizeEncoded(encoded).map((part) => new SharedMessage(part, options));
     lastEncoded = encoded;
     lastCompress = compress;
   }
   return lastMessages;
 }
 
+/**
+ * How many recently left namespaces a client remembers: a packet crossing a leave on the wire
+ * is a race over one or two namespaces, not dozens; the bound keeps a client that joins and
+ * leaves many dynamic namespaces from growing the list.
+ */
+const MAX_LEFT = 16;
+
 /** A Socket.IO client connection: the consumer of its Engine.IO session's messages. */
 export class Client implements SessionConsumer {
   /** The Engine.IO session id. */
   readonly id: string;
-  private readonly decoder: Decoder;
+  /** roomcast's decoder (default parser), or null when a custom parser decodes. */
+  private readonly decoder: Decoder | null;
+  /** The custom parser's decoder, or null (default parser). */
+  private readonly customDecoder: ParserDecoder | null;
   /**
    * This client's sockets, one per namespace, in the order they connected. A client is in one
    * namespace or a few: a scan of this array costs less than a Map's ~180 bytes per connection.
@@ -56,6 +79,12 @@ export class Client implements SessionConsumer {
    * ignored. Created on first use and dropped when empty.
    */
   private connecting: Set<string> | null = null;
+  /**
+   * Namespaces this client joined and has left since, most recent last (at most
+   * {@link MAX_LEFT}): packets that crossed the leave on the wire are dropped, not treated as a
+   * violation. Created on the first leave.
+   */
+  private left: string[] | null = null;
   private connectTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -65,7 +94,16 @@ export class Client implements SessionConsumer {
     readonly conn: EngineSocket,
   ) {
     this.id = conn.id;
-    this.decoder = new Decoder({ maxAttachments: host.maxAttachments });
+    const parser = host.customParser;
+    if (parser === null) {
+      this.decoder = new Decoder({ maxAttachments: host.maxAttachments });
+      this.customDecoder = null;
+    } else {
+      this.decoder = null;
+      this.customDecoder = new parser.Decoder();
+      // One closure per connection, only with a custom parser: it emits packets as events.
+      this.customDecoder.on("decoded", (decoded: unknown) => this.onCustomDecoded(decoded));
+    }
     conn.consumer = this;
     // [SIO5:connect-timeout] a connection must join a namespace in time.
     if (host.connectTimeout > 0) this.connectTimer = setTimeout(Client.onConnectTimeout, host.connectTimeout, this);
@@ -81,22 +119,49 @@ export class Client implements SessionConsumer {
     return !this.closed;
   }
 
+  /** The HTTP request that opened the connection (socket.io's `socket.client.request`). */
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
   /** @internal Encodes a packet for this client alone and queues it. */
   writePacket(packet: Packet, opts: WriteOptions): void {
-    this.writeToEngine(encodePacket(packet), opts);
+    this.writeDirect(this.host.encoder.encode(packet), opts);
   }
 
   /**
-   * @internal Queues an already-encoded packet (text part, then attachments). Every recipient
-   * of a broadcast is handed the same `encoded` array, so the same Engine.IO messages are
-   * queued for all of them and their WebSocket frame is built once.
+   * @internal Queues the encoded parts of a packet for this client alone (a direct emit, an
+   * ack, a CONNECT answer): each is its own Engine.IO packet, so `packetCreate` fires for it.
    */
-  writeToEngine(encoded: EncodedPacket, opts: WriteOptions): void {
+  writeDirect(encoded: EncodedParts, opts: WriteOptions): void {
     if (this.closed) return;
     // [SIO5:volatile] dropped, not queued, when the connection is backed up.
-    if (opts.volatile && !this.conn.writable) return;
+    if (opts.volatile && !this.conn.writable) {
+      this.host.metrics?.droppedVolatile();
+      return;
+    }
+    const sendOpts = opts.compress === false ? NO_COMPRESS_SEND : undefined;
+    const parts = normalizeEncoded(encoded);
+    for (let i = 0; i < parts.length; i++) this.conn.send(parts[i] as string | Buffer, sendOpts);
+  }
+
+  /**
+   * @internal Queues an already-encoded packet (its parts in order: for roomcast's codec the
+   * text part, then attachments). Every recipient of a broadcast is handed the same `encoded`
+   * array, so the same Engine.IO messages are queued for all of them and their WebSocket frame
+   * is built once. `opts.observed` (set per broadcast when some connection listens to
+   * `packetCreate`) makes this connection check for its own listeners.
+   */
+  writeToEngine(encoded: EncodedParts, opts: WriteOptions): void {
+    if (this.closed) return;
+    // [SIO5:volatile] dropped, not queued, when the connection is backed up.
+    if (opts.volatile && !this.conn.writable) {
+      this.host.metrics?.droppedVolatile();
+      return;
+    }
     const messages = engineMessagesOf(encoded, opts.compress !== false);
-    for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage);
+    const observed = opts.observed === true;
+    for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage, observed);
   }
 
   /** @internal [SIO5:disconnect] Disconnects every namespace (a DISCONNECT each), then closes the connection. */
@@ -110,9 +175,18 @@ export class Client implements SessionConsumer {
     for (let i = 0; i < this.sockets.length; i++) {
       if (this.sockets[i] === socket) {
         this.sockets.splice(i, 1);
+        if (!this.closed) this.rememberLeft(socket.nsp.name);
         return;
       }
     }
+  }
+
+  private rememberLeft(name: string): void {
+    const left = (this.left ??= []);
+    const known = left.indexOf(name);
+    if (known !== -1) left.splice(known, 1);
+    else if (left.length === MAX_LEFT) left.shift();
+    left.push(name);
   }
 
   /** Closes the underlying connection; sockets get "forced server close". */
@@ -124,9 +198,16 @@ export class Client implements SessionConsumer {
 
   /** @internal A message of the Engine.IO session. */
   onEngineMessage(data: string | Buffer): void {
+    // [SIO5:after-disconnect] Closed by the server, the connection takes no more packets.
+    if (this.closed) return;
+    const decoder = this.decoder;
+    if (decoder === null) {
+      this.addToCustomDecoder(data);
+      return;
+    }
     let packet: Packet | null;
     try {
-      packet = this.decoder.add(data);
+      packet = decoder.add(data);
     } catch (err) {
       this.onParseError(err instanceof Error ? err : new Error(String(err)));
       return;
@@ -134,25 +215,64 @@ export class Client implements SessionConsumer {
     if (packet) this.onPacket(packet);
   }
 
+  /** [SIO5:parse-error] A custom decoder's throw is a parse error, as with roomcast's own. */
+  private addToCustomDecoder(data: string | Buffer): void {
+    try {
+      this.customDecoder?.add(data);
+    } catch (err) {
+      this.onParseError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** A packet from a custom decoder: validated like roomcast's own decoder validates. */
+  private onCustomDecoded(decoded: unknown): void {
+    if (this.closed) return;
+    let packet: Packet;
+    try {
+      packet = validateDecodedPacket(decoded);
+    } catch (err) {
+      this.onParseError(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    this.onPacket(packet);
+  }
+
   private onPacket(packet: Packet): void {
     if (packet.type === PacketType.CONNECT) {
       this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
-    // [SIO5:multiplexing] A packet for a namespace this client is not in (e.g. it crossed a server-side
-    // disconnect on the wire) is dropped; nothing accumulates.
-    this.socketIn(packet.nsp)?.onPacket(packet);
+    const socket = this.socketIn(packet.nsp);
+    if (socket !== undefined) {
+      socket.onPacket(packet);
+      return;
+    }
+    // [SIO5:multiplexing] A packet for a namespace this client has left (it crossed the leave on
+    // the wire: a late ack, an event sent before a server-side disconnect arrived) is dropped.
+    if (this.left?.includes(packet.nsp) === true) return;
+    // [SIO5:unexpected-packet] One for a namespace never joined (or still being joined) means
+    // the client is out of step: the connection is closed, as socket.io does.
+    this.violation(`a packet of type ${packet.type} for namespace "${packet.nsp}", which this client has not joined`);
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
-    // [SIO5:connect] A CONNECT for a namespace joined (or being joined) is ignored.
-    if (this.socketIn(name) !== undefined || this.connecting?.has(name) === true) return;
+    // [SIO5:unexpected-packet] A second CONNECT for a namespace joined (or being joined) closes
+    // the connection, as socket.io does: the client is out of step.
+    if (this.socketIn(name) !== undefined || this.connecting?.has(name) === true) {
+      this.violation(`a CONNECT for namespace "${name}", which this client has already joined`);
+      return;
+    }
+    if (this.left !== null) {
+      const index = this.left.indexOf(name);
+      if (index !== -1) this.left.splice(index, 1);
+    }
     let pending = true;
     this.host.resolveNamespace(name, auth, (result) => {
       if (this.closed) return;
       if ("refusal" in result) {
         pending = false;
         this.doneConnecting(name);
+        this.host.metrics?.countConnectError(result.code);
         // [SIO5:invalid-namespace]
         this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: result.refusal } }, {});
         return;
@@ -188,7 +308,19 @@ export class Client implements SessionConsumer {
 
   /** @internal The Engine.IO session closed. */
   onEngineClose(reason: DisconnectReason, description?: unknown): void {
+    this.host.metrics?.connectionClosed(description);
     this.onClose(reason, description);
+  }
+
+  /**
+   * [SIO5:unexpected-packet] A well-formed packet out of place closes the whole connection:
+   * sockets get `"forced close"` (socket.io's reason for it), with a ProtocolError
+   * `UNEXPECTED_PACKET` as description; what was queued is still delivered, then the close.
+   */
+  private violation(message: string): void {
+    if (this.closed) return;
+    this.onClose("forced close", new ProtocolError("UNEXPECTED_PACKET", message));
+    this.conn.close();
   }
 
   /** [SIO5:parse-error] a malformed packet closes the whole connection. */
@@ -207,6 +339,7 @@ export class Client implements SessionConsumer {
     const sockets = this.sockets;
     this.sockets = [];
     for (const socket of sockets) socket.onClose(reason, description);
-    this.decoder.reset();
+    this.decoder?.reset();
+    this.customDecoder?.destroy?.();
   }
 }

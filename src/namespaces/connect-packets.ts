@@ -1,9 +1,8 @@
 /**
- * The packets that answer a client's CONNECT: acceptance (with a resumed session's missed
- * packets) or refusal.
+ * The packets that accept a client's CONNECT: a resumed session's missed packets, then the
+ * CONNECT answer (the refusal is connect-error.ts).
  */
-import { encodePacket } from "../protocol/encoder.ts";
-import { PacketType, type EncodedPacket, type Packet } from "../protocol/packet.ts";
+import { PacketType, type Packet } from "../protocol/packet.ts";
 import type { WriteOptions } from "../rooms/types.ts";
 
 /** Where the answer is written (the socket's client). */
@@ -25,16 +24,4 @@ export function writeConnect(sink: PacketSink, nsp: string, sid: string, pid: st
   // [SIO5:connect] the CONNECT answer carries the socket id, and with recovery on the private
   // session id [SIO5:recovery-pid].
   sink.writePacket({ type: PacketType.CONNECT, nsp, data: pid === undefined ? { sid } : { sid, pid } }, {});
-}
-
-/** [SIO5:connect-error] The CONNECT_ERROR refusing a CONNECT to `nsp`: `{ message, data? }`. */
-export function refusalPacket(nsp: string, err: Error & { data?: unknown }): EncodedPacket {
-  const data: { message: string; data?: unknown } = { message: String(err.message) };
-  if (err.data !== undefined) data.data = err.data;
-  try {
-    return encodePacket({ type: PacketType.CONNECT_ERROR, nsp, data });
-  } catch {
-    // `err.data` that cannot be serialised (a cycle, a BigInt): the client still gets the message.
-    return encodePacket({ type: PacketType.CONNECT_ERROR, nsp, data: { message: data.message } });
-  }
 }

@@ -2,7 +2,7 @@
  * A namespace: its sockets, middlewares, adapter (rooms), and broadcast entry points.
  */
 import type { RecoveryOptions } from "../recovery/options.ts";
-import type { PendingRestore, SessionRecovery } from "../recovery/types.ts";
+import { settle, type PendingRestore, type SessionRecovery } from "../recovery/types.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
 import type { AdapterConstructor } from "../rooms/adapter-constructor.ts";
@@ -19,9 +19,13 @@ import {
   type Last,
   type MessageArgs,
 } from "../typed-events.ts";
+import type { ServerMetrics } from "../observe/metrics.ts";
 import type { Client } from "./client.ts";
+import { startAdapter } from "./adapter-setup.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import { Socket } from "./socket.ts";
+import type { ParserEncoder } from "../protocol/parser.ts";
+import { packetCreateObserved } from "../transport/buffered-session.ts";
 
 /** An error a middleware passes to `next`: `message` and `data` reach the client's `connect_error`. */
 export interface ExtendedError extends Error {
@@ -51,21 +55,26 @@ export type NamespaceReservedEvents<
 /** Names a server-side emit may not use: they are namespace lifecycle events. */
 const SERVER_SIDE_RESERVED = new Set(["connect", "connection", "new_namespace"]);
 
+/**
+ * Names a server-side event from another node is never dispatched under: the lifecycle events
+ * (a sender refuses them, but the message crossed the network) and EventEmitter's own
+ * bookkeeping events.
+ */
+const REMOTE_IGNORED = new Set([...SERVER_SIDE_RESERVED, "newListener", "removeListener"]);
+
 /** What a namespace needs from its server. */
 export interface NamespaceHost {
   /** The adapter class each namespace instantiates. */
   readonly adapterConstructor: AdapterConstructor;
+  /** The server's counters, or null when the `metrics` option is off. */
+  readonly metrics?: ServerMetrics | null;
+  /** The server's encoder (`io.encoder`): adapters encode broadcasts with it. */
+  readonly encoder: ParserEncoder;
   /** The `connectionStateRecovery` option, resolved; undefined when recovery is off. */
   readonly recoveryOptions?: RecoveryOptions | undefined;
 }
 
 type Done<S> = (socket: S | undefined) => void;
-
-/** Runs `then` with the value, at once when it is not a promise (the in-memory restore is synchronous). */
-function settle<T>(value: T | Promise<T>, then: (value: T | undefined) => void): void {
-  if (!(value instanceof Promise)) return then(value);
-  value.then(then, () => then(undefined));
-}
 
 /**
  * A communication channel over the shared connection, with its own handlers, rooms and
@@ -87,6 +96,8 @@ export class Namespace<
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   /** The rooms of this namespace. */
   adapter: Adapter;
+  /** @internal The server's counters, or null when the `metrics` option is off. */
+  readonly metrics: ServerMetrics | null;
   /** @internal Middlewares, in registration order. */
   middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   /** @internal Called when the last socket leaves (dynamic-namespace cleanup). */
@@ -94,6 +105,8 @@ export class Namespace<
   private ackIds = 0;
   /** Connections whose middlewares are still running: the namespace is not empty while they are. */
   private pendingConnects = 0;
+  /** @internal Connected sockets with an `onAnyOutgoing` listener (kept by the sockets). */
+  outgoingObservers = 0;
 
   /** @internal Created through `io.of(name)`. */
   constructor(
@@ -101,20 +114,14 @@ export class Namespace<
     readonly name: string,
   ) {
     super();
+    this.metrics = server.metrics ?? null;
     this.adapter = this.createAdapter(server.adapterConstructor);
   }
 
   /** @internal Builds this namespace's adapter (overridden by dynamic parents). */
   protected createAdapter(Ctor: AdapterConstructor): Adapter {
     const adapter = new Ctor(this.asAdapterNamespace());
-    const recovery = this.server.recoveryOptions;
-    if (recovery !== undefined) {
-      if (typeof adapter.enableRecovery !== "function") {
-        throw new TypeError("roomcast: connectionStateRecovery needs an adapter extending roomcast's Adapter");
-      }
-      adapter.enableRecovery(recovery);
-    }
-    void Promise.resolve(adapter.init()).catch((err: unknown) => adapter.emit("error", err));
+    startAdapter(adapter, this.server.recoveryOptions);
     return adapter;
   }
 
@@ -132,6 +139,14 @@ export class Namespace<
   /** @internal A fresh ack id, unique within this namespace, counted from 0. [SIO5:ack-id] */
   nextAckId(): number {
     return this.ackIds++;
+  }
+
+  /**
+   * @internal Whether a broadcast must notify its recipients one by one (`onAnyOutgoing`,
+   * `packetCreate`); asked by the adapter once per broadcast.
+   */
+  observesOutgoing(): boolean {
+    return this.outgoingObservers > 0 || packetCreateObserved();
   }
 
   /** Adds a middleware run for each connecting socket. */
@@ -247,9 +262,11 @@ export class Namespace<
     });
   }
 
-  /** @internal A server-side event from another node. */
+  /** @internal A server-side event from another node (its name came over the network). */
   onServerSideEmit(args: unknown[]): void {
-    this.emitUntyped(String(args[0]), ...args.slice(1));
+    const name = String(args[0]);
+    if (REMOTE_IGNORED.has(name)) return;
+    this.emitUntyped(name, ...args.slice(1));
   }
 
   /**
@@ -271,7 +288,7 @@ export class Namespace<
     this.pendingConnects++;
     let restore: ReturnType<SessionRecovery["restore"]>;
     try {
-      restore = recovery.restore(pid, offset);
+      restore = recovery.restore(pid, offset, () => client.open);
     } catch {
       restore = undefined;
     }
@@ -299,6 +316,7 @@ export class Namespace<
     const skip = restored !== undefined && this.adapter.recovery?.skipMiddlewares === true;
     if (this.middlewares.length === 0 || skip) {
       this.accept(client, socket, restored, done);
+      // A connection gone while its session was looked up leaves a dynamic child empty.
       this.checkEmpty();
       return;
     }
@@ -306,9 +324,14 @@ export class Namespace<
     runMiddlewares(this.middlewares, socket, (err?: ExtendedError) => {
       this.pendingConnects--;
       try {
-        if (err && client.open) {
+        if (!client.open) {
           this.abandon(socket, restored);
+          return done(undefined);
+        }
+        if (err) {
           socket.refuse(err);
+          // Rooms a middleware joined (or the resumed session's) must not outlive the refusal.
+          this.abandon(socket, restored);
           return done(undefined);
         }
         this.accept(client, socket, restored, done);
@@ -340,11 +363,13 @@ export class Namespace<
     this.emitReserved("connection", socket);
   }
 
-  /** A resumed socket that is not accepted after all: it leaves its rooms, its session stays resumable. */
+  /**
+   * A socket that is not accepted after all: it leaves its rooms; a resumed session stays
+   * resumable (its rooms are kept by the session, not by this socket).
+   */
   private abandon(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, restored: PendingRestore | undefined): void {
-    if (restored === undefined) return;
-    void this.adapter.delAll(socket.id);
-    restored.cancel();
+    socket.abandon();
+    restored?.cancel();
   }
 
   /** @internal Forgets a socket that disconnected. */

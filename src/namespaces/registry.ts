@@ -9,7 +9,7 @@ import type { EventsMap } from "../typed-events.ts";
 type AnyParent = ParentNamespace<EventsMap, EventsMap, EventsMap, unknown>;
 
 /** The answer of a namespace lookup: the namespace, or why there is none. */
-export type NamespaceLookup = { nsp: AnyNamespace } | { refusal: string };
+export type NamespaceLookup = { nsp: AnyNamespace } | { refusal: string; code: "INVALID_NAMESPACE" | "TOO_MANY_NAMESPACES" };
 
 /** Exact namespaces and dynamic parents of one server. */
 export class NamespaceRegistry {
@@ -58,7 +58,7 @@ export class NamespaceRegistry {
     const tryNext = (index: number): void => {
       const candidate = candidates[index];
       // [SIO5:invalid-namespace]
-      if (!candidate) return done({ refusal: "Invalid namespace" });
+      if (!candidate) return done({ refusal: "Invalid namespace", code: "INVALID_NAMESPACE" });
       const [matcher, parent] = candidate;
       let answered = false;
       matcher(name, auth, (err, allow) => {
@@ -69,7 +69,7 @@ export class NamespaceRegistry {
         const raced = this.exact.get(name);
         if (raced) return done({ nsp: raced });
         // [SIO5:dynamic-namespace] Children are bounded by maxDynamicNamespaces, all parents together.
-        if (this.dynamicChildren >= this.maxDynamicNamespaces) return done({ refusal: "Too many namespaces" });
+        if (this.dynamicChildren >= this.maxDynamicNamespaces) return done({ refusal: "Too many namespaces", code: "TOO_MANY_NAMESPACES" });
         done({ nsp: parent.createChild(name) as unknown as AnyNamespace });
       });
     };

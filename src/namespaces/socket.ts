@@ -2,41 +2,26 @@
  * The server-side socket: one per client per namespace.
  */
 import type { IncomingMessage } from "node:http";
-import { encodePacket } from "../protocol/encoder.ts";
 import { PacketType, type Packet } from "../protocol/packet.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
 import { RECOVERABLE_REASONS, type SessionState } from "../recovery/types.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
-import type { AckCallback, BroadcastFlags, Handshake, Room, SocketId } from "../rooms/types.ts";
+import type { AckCallback, Handshake, Room, SocketId } from "../rooms/types.ts";
 import type { EngineSocket } from "../transport/engine-socket.ts";
 import { randomId } from "../transport/random-id.ts";
-import {
-  type AllButLast,
-  type DefaultEventsMap,
-  type EventNames,
-  type EventParams,
-  type EventsMap,
-  type FirstArg,
-  type Last,
-  type MessageArgs,
-} from "../typed-events.ts";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.ts";
 import { ackSender, PendingAcks } from "./acks.ts";
-import { CatchAllEmitter } from "./catch-all.ts";
-import { refusalPacket, writeConnect } from "./connect-packets.ts";
+import { FlaggedEmitter } from "./emit-flags.ts";
 import type { Client } from "./client.ts";
+import { encodeConnectError } from "./connect-error.ts";
+import { writeConnect } from "./connect-packets.ts";
 import { buildHandshake } from "./handshake.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import type { Namespace } from "./namespace.ts";
 import type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket-types.ts";
 
 export type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket-types.ts";
-
-/**
- * The flags of a socket with none set. Shared and frozen: a socket only gets an object of its
- * own when a flag is set (`volatile`, `compress`, `timeout`), so most sockets never allocate one.
- */
-const NO_FLAGS: BroadcastFlags = Object.freeze({});
 
 /**
  * A client's presence in one namespace.
@@ -52,7 +37,7 @@ export class Socket<
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = Record<string, unknown>,
-> extends CatchAllEmitter<ListenEvents, SocketReservedEvents> {
+> extends FlaggedEmitter<ListenEvents, EmitEvents, SocketReservedEvents> {
   /** This socket's id: random, distinct from the Engine.IO session id. */
   readonly id: SocketId;
   /** True from the CONNECT answer until the disconnect. */
@@ -66,12 +51,13 @@ export class Socket<
   readonly pid: string | undefined;
   /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
   targetStamp = 0;
+  /** True once disconnected or refused: it left its rooms and joins no more (in its middlewares it may join). */
+  private ended = false;
 
   // Created on first use (measured: eager Maps, arrays and records cost about 1 KB per socket
   // that most sockets never touch).
   private acks: PendingAcks | null = null;
   private middlewares: SocketMiddleware[] | null = null;
-  private flags: BroadcastFlags = NO_FLAGS;
   private userData: SocketData | undefined = undefined;
   private builtHandshake: Handshake | undefined = undefined;
   /** The CONNECT payload, kept for the handshake record. */
@@ -118,6 +104,11 @@ export class Socket<
     this.userData = value;
   }
 
+  /** The opposite of `connected`: true in middlewares, false once connected, true after the disconnect. */
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
   /** The HTTP request that opened the underlying connection (headers, cookies, session middleware). */
   get request(): IncomingMessage {
     return this.client.conn.request;
@@ -146,21 +137,23 @@ export class Socket<
   }
 
   /** `emit` without the event-map typing: `data` is `[name, ...args]`, maybe ending with an ack. */
-  private emitData(data: unknown[]): boolean {
+  protected emitData(data: unknown[]): boolean {
     const name = data[0] as string;
     if (isReservedEvent(name)) throw new Error(`"${name}" is a reserved event name`);
     const flags = this.takeFlags();
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const last = data[data.length - 1];
     if (typeof last !== "function") {
-      this.notifyOutgoing(data);
       if (this.pid !== undefined && flags.volatile !== true) {
         // [SIO5:recovery-offset] With recovery on, an emit without ack is logged like a
-        // broadcast to this socket's own room (socket.io does the same): it carries an offset
-        // and is replayed if the client missed it, even when emitted while it was away.
+        // broadcast to this socket's own room, as socket.io does: it carries an offset and is
+        // replayed if the client missed it. The broadcast path calls the outgoing listeners
+        // (with the offset, as socket.io's) and counts the event.
         this.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
         return true;
       }
+      this.notifyOutgoing(data);
+      this.countSent();
       this.client.writePacket(packet, flags);
       return true;
     }
@@ -173,50 +166,23 @@ export class Socket<
     }
     packet.id = this.nsp.nextAckId();
     // Encoded before the ack is registered: a packet that cannot be encoded leaves no callback behind.
-    const encoded = encodePacket(packet);
+    const encoded = this.nsp.server.encoder.encode(packet);
     this.pendingAcks().expect(packet.id, ack, flags.timeout);
     this.notifyOutgoing(data);
-    this.client.writeToEngine(encoded, flags);
+    this.countSent();
+    this.client.writeDirect(encoded, flags);
     return true;
   }
 
-  /**
-   * Emits and resolves with the client's acknowledgement. After `timeout(ms)`, rejects when
-   * the client does not answer in time.
-   */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
-    ev: Ev,
-    ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<FirstArg<Last<EventParams<EmitEvents, Ev>>>> {
-    const withError = this.flags.timeout !== undefined;
-    return new Promise((resolve, reject) => {
-      const callback = (first: unknown, second?: unknown) => {
-        if (!withError) return resolve(first as FirstArg<Last<EventParams<EmitEvents, Ev>>>);
-        if (first) return reject(first);
-        resolve(second as FirstArg<Last<EventParams<EmitEvents, Ev>>>);
-      };
-      this.emitData([String(ev), ...args, callback]);
-    });
-  }
-
-  /** Sends a `message` event. */
-  send(...args: MessageArgs<EmitEvents>): this {
-    this.emitData(["message", ...args]);
-    return this;
-  }
-
-  /** Alias of `send`. */
-  write(...args: MessageArgs<EmitEvents>): this {
-    return this.send(...args);
-  }
-
-  /** Joins a room or several; returns a Promise when the adapter is asynchronous. */
+  /** Joins a room or several (a Promise with an asynchronous adapter); ignored once disconnected or refused. */
   join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.ended) return;
     return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
-  /** Leaves a room; returns a Promise when the adapter is asynchronous. */
+  /** Leaves a room; returns a Promise when the adapter is asynchronous. Ignored once disconnected (it is in no room). */
   leave(room: Room): Promise<void> | void {
+    if (this.ended) return;
     return this.adapter.del(this.id, room);
   }
 
@@ -238,24 +204,6 @@ export class Socket<
   /** A broadcast to every socket of the namespace but this one. */
   get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
     return this.broadcastOperator();
-  }
-
-  /** The next emit may be dropped if the client cannot take it right now. */
-  get volatile(): this {
-    this.ownFlags().volatile = true;
-    return this;
-  }
-
-  /** Sets per-message compression for the next emit. */
-  compress(compress: boolean): this {
-    this.ownFlags().compress = compress;
-    return this;
-  }
-
-  /** The next emit's ack fails with an Error after `ms` without an answer. */
-  timeout(ms: number): this {
-    this.ownFlags().timeout = ms;
-    return this;
   }
 
   /** The next broadcast from this socket stays on this node. */
@@ -295,13 +243,23 @@ export class Socket<
     this.acks?.release(id);
   }
 
+  /** A connected socket with outgoing listeners is counted by its namespace. */
+  protected override outgoingCounter(): { outgoingObservers: number } | null {
+    return this.connected ? this.nsp : null;
+  }
+
   /**
    * @internal Called once the namespace accepted the socket: answers CONNECT, after the
-   * missed packets of a resumed session.
+   * missed packets of a resumed session (counted as sent events: they are handed to the
+   * connection now, whatever happened to them on the old one).
    */
   onConnect(missed?: unknown[][]): void {
     this.connected = true;
+    // Listeners added in a middleware start counting now.
+    this.outgoingListenersChanged();
     void this.adapter.addAll(this.id, new Set([this.id]));
+    const metrics = this.nsp.metrics;
+    if (metrics !== null && missed !== undefined) metrics.eventsSent += missed.length;
     writeConnect(this.client, this.nsp.name, this.id, this.pid, missed);
   }
 
@@ -312,7 +270,8 @@ export class Socket<
 
   /** @internal Refuses the connection with a CONNECT_ERROR. */
   refuse(err: Error & { data?: unknown }): void {
-    this.client.writeToEngine(refusalPacket(this.nsp.name, err), {});
+    this.nsp.metrics?.countConnectError("MIDDLEWARE_REFUSED");
+    this.client.writeDirect(encodeConnectError(this.nsp.server.encoder, this.nsp.name, err), {});
   }
 
   /** @internal Routes a decoded packet addressed to this namespace. */
@@ -337,6 +296,16 @@ export class Socket<
     }
   }
 
+  /**
+   * @internal The connection never got through (a middleware refused it, or its client left
+   * while the middlewares ran): the rooms its middlewares joined are left, and it joins no more.
+   */
+  abandon(): void {
+    if (this.ended || this.connected) return;
+    this.ended = true;
+    void this.adapter.delAll(this.id);
+  }
+
   /** @internal Tears the socket down: `disconnecting` (rooms still there), leave all, `disconnect`. */
   onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
@@ -344,10 +313,14 @@ export class Socket<
     this.acks?.failAll();
     // Before leaving the rooms: the session keeps them.
     if (this.pid !== undefined) this.adapter.recovery?.detach(this, RECOVERABLE_REASONS.has(reason));
+    // From here on a join would outlive the socket (a `disconnect` listener joining a room).
+    this.ended = true;
     void this.adapter.delAll(this.id);
     this.nsp.remove(this);
     this.client.remove(this);
     this.connected = false;
+    this.nsp.metrics?.countDisconnect(reason);
+    this.outgoingListenersChanged();
     this.emitReserved("disconnect", reason, description);
   }
 
@@ -358,16 +331,23 @@ export class Socket<
 
   private onEvent(packet: Packet): void {
     // The decoder guarantees [SIO5:event-payload]: a non-empty array starting with a string.
+    const metrics = this.nsp.metrics;
+    if (metrics !== null) metrics.eventsReceived++;
     const args = (packet.data as unknown[]).slice();
     if (packet.id !== undefined) args.push(ackSender(this, packet.id));
     this.notifyIncoming(args);
+    // [SIO5:after-disconnect] Once the socket is disconnected nothing of a packet reaches the
+    // application any more: not its listeners (a catch-all listener may have just disconnected
+    // it), not, after an asynchronous middleware, the event nor the middleware's error.
+    if (!this.connected) return;
     if (this.middlewares === null) {
       this.emitUntyped(args[0] as string, ...args.slice(1));
       return;
     }
     runMiddlewares(this.middlewares, args, (err?: Error) => {
+      if (!this.connected) return;
       if (err) this.onError(err);
-      else if (this.connected) this.emitUntyped(args[0] as string, ...args.slice(1));
+      else this.emitUntyped(args[0] as string, ...args.slice(1));
     });
   }
 
@@ -376,20 +356,14 @@ export class Socket<
     if (packet.id !== undefined) this.acks?.answer(packet.id, packet.data as unknown[]);
   }
 
+  /** One EVENT handed to this client's connection (a volatile drop takes it back). */
+  private countSent(): void {
+    const metrics = this.nsp.metrics;
+    if (metrics !== null) metrics.eventsSent++;
+  }
+
   private pendingAcks(): PendingAcks {
     return (this.acks ??= new PendingAcks(this));
-  }
-
-  /** The flags of the next emit, as an object of this socket's own (never the shared NO_FLAGS). */
-  private ownFlags(): BroadcastFlags {
-    if (this.flags === NO_FLAGS) this.flags = {};
-    return this.flags;
-  }
-
-  private takeFlags(): BroadcastFlags {
-    const flags = this.flags;
-    this.flags = NO_FLAGS;
-    return flags;
   }
 
   private broadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {

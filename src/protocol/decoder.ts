@@ -147,18 +147,20 @@ export class Decoder {
         if (c < CHAR_0 || c > CHAR_9) break;
         attachments = attachments * 10 + (c - CHAR_0);
         if (attachments > this.#maxAttachments) {
-          throw new ProtocolError("TOO_MANY_ATTACHMENTS", `more than ${this.#maxAttachments} attachments`);
+          // Worded as socket.io-parser words it: apps match on the message.
+          throw new ProtocolError("TOO_MANY_ATTACHMENTS", "too many attachments");
         }
       }
       if (i === start) {
-        throw new ProtocolError("INVALID_ATTACHMENTS", "binary packet without attachment count");
+        // "Illegal attachments" for each malformed count, as socket.io-parser says.
+        throw new ProtocolError("INVALID_ATTACHMENTS", "Illegal attachments");
       }
       if (i >= len || str.charCodeAt(i) !== CHAR_DASH) {
-        throw new ProtocolError("INVALID_ATTACHMENTS", "attachment count not followed by '-'");
+        throw new ProtocolError("INVALID_ATTACHMENTS", "Illegal attachments");
       }
       // A binary packet with nothing attached is not something any encoder sends.
       if (attachments === 0) {
-        throw new ProtocolError("INVALID_ATTACHMENTS", "binary packet with 0 attachments");
+        throw new ProtocolError("INVALID_ATTACHMENTS", "Illegal attachments");
       }
       i++;
     }

@@ -32,9 +32,18 @@ export type ProtocolErrorCode =
   /** An incoming event uses a name the server reserves for itself. */
   | "RESERVED_EVENT"
   /** A packet (text plus attachments) exceeds the decoder's size limit. */
-  | "PACKET_TOO_LARGE";
+  | "PACKET_TOO_LARGE"
+  /**
+   * A well-formed packet the session's state does not allow: an EVENT, ACK, DISCONNECT or
+   * CONNECT_ERROR for a namespace the client never joined, or a CONNECT for a namespace it has
+   * joined or is joining. Not thrown by the codec: the description of the disconnect it causes.
+   */
+  | "UNEXPECTED_PACKET";
 
-/** Thrown by the encoder and decoder on any malformed packet. */
+/**
+ * Thrown by the encoder and decoder on any malformed packet; also the description of a
+ * disconnect caused by a packet out of place (`UNEXPECTED_PACKET`).
+ */
 export class ProtocolError extends Error {
   /** Why the packet was rejected. */
   readonly code: ProtocolErrorCode;

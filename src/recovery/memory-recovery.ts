@@ -38,12 +38,18 @@ function bySeq(a: number, b: number): number {
   return a - b;
 }
 
+/** A restore in memory: a {@link Replay} that remembers where its session started. */
+class MemoryReplay extends Replay<number> {
+  /** The session's `since` (kept when it resumes). */
+  since = 0;
+}
+
 /**
  * The in-memory {@link SessionRecovery}.
  *
- * Events: `expire` (pid) when a disconnected session expires unresumed; `sweep` after each
- * pass of the timer that drops expired sessions and aged packets (so a test can watch the
- * stores shrink).
+ * Events: `expire` (pid) when a disconnected session expires unresumed, or is evicted because
+ * `maxSessions` are held; `sweep` after each pass of the timer that drops expired sessions and
+ * aged packets (so a test can watch the stores shrink).
  *
  * @example
  * const recovery = new MemoryRecovery(options);
@@ -53,9 +59,9 @@ export class MemoryRecovery extends EventEmitter implements SessionRecovery, Bro
   readonly skipMiddlewares: boolean;
   private readonly opts: RecoveryOptions;
   private readonly log: PacketLog;
-  private readonly sessions = new SessionStore();
+  private readonly sessions: SessionStore;
   private readonly live = new Map<string, LiveSession>();
-  private readonly restores = new Set<Replay<number>>();
+  private readonly restores = new Set<MemoryReplay>();
   private readonly epoch = randomId().slice(0, 8);
   private readonly prefix = `${this.epoch}.`;
   private timer: NodeJS.Timeout | undefined = undefined;
@@ -67,6 +73,7 @@ export class MemoryRecovery extends EventEmitter implements SessionRecovery, Bro
     this.opts = opts;
     this.skipMiddlewares = opts.skipMiddlewares;
     this.log = new PacketLog(opts.maxPackets, opts.retention);
+    this.sessions = new SessionStore(opts.maxSessions);
   }
 
   /** The number of packets in the log. */
@@ -120,18 +127,23 @@ export class MemoryRecovery extends EventEmitter implements SessionRecovery, Bro
       else this.sessions.remove(pid);
       return undefined;
     }
-    const replay = new Replay<number>(stored.state, bySeq, (done, resumed) => {
-      this.restores.delete(done);
+    const replay = new MemoryReplay(stored.state, bySeq, (done, resumed) => {
+      this.restores.delete(done as MemoryReplay);
       if (resumed) this.sessions.remove(pid);
       else this.sessions.release(pid);
     });
+    replay.since = stored.since;
     replay.read(entries, this.log.lastSeq);
     this.restores.add(replay);
     return replay;
   }
 
-  attach(socket: RecoverableSocket): void {
-    if (socket.pid !== undefined) this.live.set(socket.pid, { socket, since: this.log.lastSeq });
+  attach(socket: RecoverableSocket, restored: PendingRestore | undefined): void {
+    if (socket.pid === undefined) return;
+    // A resumed session keeps its start: the client's offset, not the replay just sent (it may
+    // never arrive), says what it has, and is trusted down to the session's first packet.
+    const since = restored instanceof MemoryReplay ? restored.since : this.log.lastSeq;
+    this.live.set(socket.pid, { socket, since });
   }
 
   detach(socket: RecoverableSocket, recoverable: boolean): void {
@@ -141,7 +153,8 @@ export class MemoryRecovery extends EventEmitter implements SessionRecovery, Bro
     if (live?.socket === socket) this.live.delete(pid);
     if (!recoverable || this.closed || live === undefined) return;
     const state = { sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data };
-    this.sessions.put(state, live.since, Date.now() + this.opts.maxDisconnectionDuration);
+    const evicted = this.sessions.put(state, live.since, Date.now() + this.opts.maxDisconnectionDuration);
+    if (evicted !== undefined) this.emit("expire", evicted);
     if (this.timer === undefined) this.schedule();
   }
 

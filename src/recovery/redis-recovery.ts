@@ -13,7 +13,8 @@ import { asError, RedisAdapterError } from "../cluster/errors.ts";
 import { encode } from "../cluster/msgpack.ts";
 import { OFFSET_LENGTH, type RecoveryCommands, type WriteOutcome } from "../cluster/recovery-commands.ts";
 import type { RecoveryOptions } from "./options.ts";
-import { canonicalOffset, compareOffsets, decodeEntry, isOffset, padOffset, parseSession } from "./redis-entries.ts";
+import { canonicalOffset, compareOffsets, isOffset, padOffset, parseSession } from "./redis-entries.ts";
+import { LogReader, type ReadOutcome } from "./redis-read.ts";
 import { Replay } from "./replay.ts";
 import type { LoggedPacket, PendingRestore, RecoverableSocket, SessionRecovery } from "./types.ts";
 
@@ -37,6 +38,8 @@ export interface RedisRecoveryHost {
   reportError(err: RedisAdapterError): void;
   /** Reports, once per outage, that packets are delivered locally only. */
   reportDropped(): void;
+  /** Counts one message published to Redis (the metrics' cluster counter). */
+  countPublished(): void;
 }
 
 /** Recovery settings of a Redis adapter. */
@@ -59,7 +62,6 @@ interface LiveSession {
 
 /** Private ids are roomcast's random ids; anything else cannot be a session of ours. */
 const PID = /^[A-Za-z0-9_-]{20}$/;
-const BARRIER = "roomcast-recovery-barrier:";
 
 class RedisReplay extends Replay<string> {
   /** The token this restore took the session over with. */
@@ -83,7 +85,7 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
   private readonly live = new Map<SocketId, LiveSession>();
   private readonly pids = new Map<string, LiveSession>();
   private readonly restores = new Set<RedisReplay>();
-  private readonly barriers = new Map<string, () => void>();
+  private readonly reader: LogReader;
   /** Stands for the offset in a logged message until the log script writes the real one. */
   private readonly placeholder = (randomId() + randomId()).slice(0, OFFSET_LENGTH);
   private readonly placeholderBytes = Buffer.from(this.placeholder);
@@ -105,6 +107,7 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
     this.commands = commands;
     this.opts = opts;
     this.skipMiddlewares = opts.skipMiddlewares;
+    this.reader = new LogReader(commands, { ownChannel: host.ownChannel, requestsTimeout: host.requestsTimeout, maxPackets: opts.maxPackets });
   }
 
   private get liveTtl(): number {
@@ -143,6 +146,7 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
     const gap = this.gap;
     this.gap = false;
     const { maxPackets, retention } = this.opts;
+    this.host.countPublished();
     this.commands.log(message, at, channel, gap, maxPackets, retention, this.logTtl).catch((err: unknown) => {
       this.host.reportError(new RedisAdapterError("ROOMCAST_ERR_REDIS_COMMAND", `broadcast not logged: ${asError(err).message}`, err));
       this.unlogged(packet, opts);
@@ -162,12 +166,7 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
 
   /** A message on the server's own channel: true when it was a read barrier (consumed). */
   onBarrier(message: Buffer): boolean {
-    if (message.length <= BARRIER.length || message.toString("latin1", 0, BARRIER.length) !== BARRIER) return false;
-    const token = message.toString("latin1", BARRIER.length);
-    const arrived = this.barriers.get(token);
-    this.barriers.delete(token);
-    arrived?.();
-    return true;
+    return this.reader.onBarrier(message);
   }
 
   // ---- sessions ----
@@ -176,7 +175,7 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
     return randomId();
   }
 
-  async restore(pid: string, offset: string | undefined): Promise<PendingRestore | undefined> {
+  async restore(pid: string, offset: string | undefined, wanted: () => boolean = () => true): Promise<PendingRestore | undefined> {
     if (!PID.test(pid) || (offset !== undefined && !isOffset(offset))) return undefined;
     if (this.closed || !this.host.publisherReady()) return undefined;
     // The client is back on a new connection while this server still holds the old one: the
@@ -199,54 +198,23 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
       if (!resumed) void this.write(() => this.commands.save(pid, owner, this.opts.maxDisconnectionDuration, this.logTtl, {}));
     });
     replay.owner = owner;
-    let outcome: "ok" | "lost" | "failed" = "failed";
+    let outcome: ReadOutcome = "failed";
     try {
       // Rooms joined before the read, so every later packet for them reaches this server.
       await this.host.join(session.sid, new Set(session.rooms));
       this.restores.add(replay);
-      outcome = await this.readMissed(replay, from);
+      outcome = await this.reader.read(replay, from, offset, wanted);
     } catch (err) {
       this.host.reportError(new RedisAdapterError("ROOMCAST_ERR_REDIS_COMMAND", `session not restored: ${asError(err).message}`, err));
     }
     if (outcome === "ok") return replay;
     this.restores.delete(replay);
     this.host.leaveAll(session.sid);
-    // Missed packets gone: the session can never be resumed. Redis failing: it may be, later.
+    // Missed packets gone: the session can never be resumed. Redis failing, or an offset the
+    // log never gave (a forged one must not end another's session): it may be, later.
     const ttl = outcome === "lost" ? 0 : this.opts.maxDisconnectionDuration;
     void this.write(() => this.commands.save(pid, owner, ttl, this.logTtl, {}));
     return undefined;
-  }
-
-  /**
-   * Reads the log after `from` into `replay`: "lost" when the client may have missed packets
-   * that are gone, "failed" when Redis did not answer in time.
-   */
-  private async readMissed(replay: RedisReplay, from: string): Promise<"ok" | "lost" | "failed"> {
-    const token = randomId();
-    let timer: NodeJS.Timeout | undefined;
-    const barrier = new Promise<boolean>((resolve) => {
-      this.barriers.set(token, () => resolve(true));
-      timer = setTimeout(resolve, this.host.requestsTimeout, false);
-    });
-    try {
-      const read = await this.commands.read(canonicalOffset(from), this.opts.maxPackets + 1, this.host.ownChannel, BARRIER + token);
-      if (!(await barrier)) return "failed";
-      const last = padOffset(read.last === "" ? "0-0" : read.last);
-      // An offset past the log's end is not one of its offsets (or the log was lost).
-      if (compareOffsets(from, last) > 0) return "lost";
-      if (read.lost !== "" && compareOffsets(from, padOffset(read.lost)) < 0) return "lost";
-      if (read.entries.length > this.opts.maxPackets) return "lost";
-      const packets: LoggedPacket[] = [];
-      for (const [id, message] of read.entries) {
-        const packet = decodeEntry(padOffset(id), message);
-        if (packet !== undefined) packets.push(packet);
-      }
-      replay.read(packets, read.entries.length > 0 ? padOffset(read.entries[read.entries.length - 1]?.[0] ?? "0-0") : from);
-      return "ok";
-    } finally {
-      clearTimeout(timer);
-      this.barriers.delete(token);
-    }
   }
 
   attach(socket: RecoverableSocket, restored: PendingRestore | undefined): void {
@@ -258,9 +226,9 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
     this.pids.set(pid, live);
     if (this.timer === undefined) this.schedule();
     if (restored instanceof RedisReplay) {
-      const seen = restored.position;
-      const since = seen === undefined || (this.lastSeen !== undefined && compareOffsets(this.lastSeen, seen) > 0) ? this.lastSeen : seen;
-      if (since !== undefined) void this.persist(live, () => this.commands.save(pid, owner, this.liveTtl, this.logTtl, { since: canonicalOffset(since) }));
+      // The session keeps its start (`=s`): the client's offset, not the replay just sent (it
+      // may never arrive), says what it has, and is trusted down to the session's first packet.
+      void this.persist(live, () => this.commands.save(pid, owner, this.liveTtl, this.logTtl, {}));
       return;
     }
     void this.create(live);
@@ -292,7 +260,7 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     for (const replay of [...this.restores]) replay.cancel();
-    for (const arrived of this.barriers.values()) arrived();
+    this.reader.close();
     this.live.clear();
     this.pids.clear();
   }

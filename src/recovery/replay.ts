@@ -41,9 +41,17 @@ export class Replay<K> implements PendingRestore {
     this.onEnd = onEnd;
   }
 
-  /** Takes the packets read from the log, which holds everything up to `floor`. */
-  read(packets: Iterable<LoggedPacket>, floor: K): void {
+  /**
+   * Takes one page of packets read from the log, oldest first, before the last page: only
+   * those the socket would have received are kept, so a page's other entries can be released.
+   */
+  add(packets: Iterable<LoggedPacket>): void {
     for (const packet of packets) if (isMissed(this.rooms, packet)) this.missed.push(packet.data);
+  }
+
+  /** Takes the (last) packets read from the log, which holds everything up to `floor`. */
+  read(packets: Iterable<LoggedPacket>, floor: K): void {
+    this.add(packets);
     this.floor = floor;
     this.see(floor);
     for (const [position, data] of this.early) if (this.compare(position, floor) > 0) this.missed.push(data);

@@ -15,12 +15,16 @@ export interface StoredSession {
 }
 
 /**
- * Sessions by private id. Every session lives the same duration after its disconnect, so the
- * Map's insertion order is expiry order: expiring is popping from the front, no scan, and a
- * session stored again (a second disconnect) is moved to the back.
+ * Sessions by private id, at most `maxSessions`. Every session lives the same duration after
+ * its disconnect, so the Map's insertion order is expiry order: expiring is popping from the
+ * front, no scan, a session stored again (a second disconnect) is moved to the back, and when
+ * the store is full the oldest one (the next to expire) makes room.
  */
 export class SessionStore {
   private readonly sessions = new Map<string, StoredSession>();
+
+  /** @param maxSessions - the most sessions held. */
+  constructor(private readonly maxSessions: number) {}
 
   /** The number of sessions held. */
   get size(): number {
@@ -33,10 +37,23 @@ export class SessionStore {
     return undefined;
   }
 
-  /** Keeps a disconnected session until `expiresAt`. */
-  put(state: SessionState, since: number, expiresAt: number): void {
+  /**
+   * Keeps a disconnected session until `expiresAt`.
+   *
+   * @returns the private id of the session evicted to make room, if any.
+   */
+  put(state: SessionState, since: number, expiresAt: number): string | undefined {
     this.sessions.delete(state.pid);
+    let evicted: string | undefined;
+    if (this.sessions.size >= this.maxSessions) {
+      for (const pid of this.sessions.keys()) {
+        evicted = pid;
+        break;
+      }
+      if (evicted !== undefined) this.sessions.delete(evicted);
+    }
     this.sessions.set(state.pid, { state, since, expiresAt, claimed: false });
+    return evicted;
   }
 
   /** Reserves the session `pid` for a restore; undefined if unknown, expired or already reserved. */

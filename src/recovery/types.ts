@@ -104,12 +104,23 @@ export interface SessionRecovery {
    * Looks up the session `pid` to resume from `offset` (the client's last packet; undefined
    * when it received none). Undefined when it cannot be resumed: unknown or expired session,
    * malformed offset, missed packets no longer all in the log.
+   *
+   * @param wanted - false once the connection asking went away (a long read stops early).
    */
-  restore(pid: string, offset: string | undefined): PendingRestore | undefined | Promise<PendingRestore | undefined>;
+  restore(pid: string, offset: string | undefined, wanted?: () => boolean): PendingRestore | undefined | Promise<PendingRestore | undefined>;
   /** The socket was accepted (`restored` when it resumed a session): its session is live. */
   attach(socket: RecoverableSocket, restored: PendingRestore | undefined): void;
   /** The socket disconnects (its rooms are still joined); `recoverable`: keep its session. */
   detach(socket: RecoverableSocket, recoverable: boolean): void;
   /** Stops timers; the sessions are forgotten (in memory) or left to expire (Redis). */
   close(): void;
+}
+
+/**
+ * Runs `then` with a restore's outcome, at once when it is not a promise (the in-memory
+ * restore is synchronous, so a resume there takes no extra turn); a rejection is "cannot resume".
+ */
+export function settle<T>(value: T | Promise<T>, then: (value: T | undefined) => void): void {
+  if (!(value instanceof Promise)) return then(value);
+  value.then(then, () => then(undefined));
 }

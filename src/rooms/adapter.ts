@@ -2,8 +2,8 @@
  * The in-memory adapter: room membership for one namespace and fan-out of broadcasts.
  */
 import { EventEmitter } from "node:events";
-import type { EncodedPacket, Packet } from "../protocol/packet.ts";
-import { encodePacket } from "../protocol/encoder.ts";
+import type { Packet } from "../protocol/packet.ts";
+import { Encoder, type EncodedParts, type ParserEncoder } from "../protocol/parser.ts";
 import { MemoryRecovery, type BroadcastLog } from "../recovery/memory-recovery.ts";
 import type { RecoveryOptions } from "../recovery/options.ts";
 import type { SessionRecovery } from "../recovery/types.ts";
@@ -41,31 +41,53 @@ export type ServerSideAck = (err: Error | null, responses: unknown[]) => void;
  */
 class Fanout {
   readonly packet: Packet;
-  encoded: EncodedPacket | undefined = undefined;
+  readonly encoder: ParserEncoder;
+  encoded: EncodedParts | undefined = undefined;
   readonly writeOpts: WriteOptions;
   readonly ackId: number;
   readonly ack: AckCallback | undefined;
 
-  constructor(packet: Packet, writeOpts: WriteOptions, ackId: number, ack: AckCallback | undefined) {
+  constructor(packet: Packet, encoder: ParserEncoder, writeOpts: WriteOptions, ackId: number, ack: AckCallback | undefined) {
     this.packet = packet;
+    this.encoder = encoder;
     this.writeOpts = writeOpts;
     this.ackId = ackId;
     this.ack = ack;
   }
 }
 
+/** Used when the namespace has no server to take an encoder from (a bare AdapterNamespace). */
+const DEFAULT_ENCODER: ParserEncoder = new Encoder();
+
 function writePacket(socket: AdapterSocket, fanout: Fanout): void {
   let encoded = fanout.encoded;
-  if (encoded === undefined) encoded = fanout.encoded = encodePacket(fanout.packet);
+  if (encoded === undefined) encoded = fanout.encoded = fanout.encoder.encode(fanout.packet);
   socket.client.writeToEngine(encoded, fanout.writeOpts);
 }
 
 function writePacketWithAck(socket: AdapterSocket, fanout: Fanout): void {
   let encoded = fanout.encoded;
   // Encoded before any ack is registered: a packet that cannot be encoded leaves no callback behind.
-  if (encoded === undefined) encoded = fanout.encoded = encodePacket(fanout.packet);
+  if (encoded === undefined) encoded = fanout.encoded = fanout.encoder.encode(fanout.packet);
   // Registered before the write, so even a synchronous answer finds its callback.
   if (fanout.ack !== undefined) socket.registerAck(fanout.ackId, fanout.ack);
+  socket.client.writeToEngine(encoded, fanout.writeOpts);
+}
+
+/** {@link writePacket} for a broadcast someone observes: outgoing listeners first, as socket.io. */
+function writePacketObserved(socket: AdapterSocket, fanout: Fanout): void {
+  let encoded = fanout.encoded;
+  if (encoded === undefined) encoded = fanout.encoded = fanout.encoder.encode(fanout.packet);
+  socket.notifyOutgoingListeners?.(fanout.packet);
+  socket.client.writeToEngine(encoded, fanout.writeOpts);
+}
+
+/** {@link writePacketWithAck} for a broadcast someone observes. */
+function writePacketWithAckObserved(socket: AdapterSocket, fanout: Fanout): void {
+  let encoded = fanout.encoded;
+  if (encoded === undefined) encoded = fanout.encoded = fanout.encoder.encode(fanout.packet);
+  if (fanout.ack !== undefined) socket.registerAck(fanout.ackId, fanout.ack);
+  socket.notifyOutgoingListeners?.(fanout.packet);
   socket.client.writeToEngine(encoded, fanout.writeOpts);
 }
 
@@ -100,6 +122,8 @@ export class Adapter extends EventEmitter {
   readonly rooms: Map<Room, Set<SocketId>>;
   /** socket id → its rooms (shared with the index; read it, change it through addAll/del). */
   readonly sids: Map<SocketId, Set<Room>>;
+  /** The server's encoder (`io.encoder`), as socket.io adapters hold it: one per server. */
+  readonly encoder: ParserEncoder;
   protected readonly index: RoomIndex;
   /** Connection state recovery of this namespace, once {@link enableRecovery} was called. */
   recovery: SessionRecovery | undefined = undefined;
@@ -110,6 +134,7 @@ export class Adapter extends EventEmitter {
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
+    this.encoder = nsp.server?.encoder ?? DEFAULT_ENCODER;
     this.index = new RoomIndex({
       onCreate: (room) => this.emit("create-room", room),
       onJoin: (room, id) => this.emit("join-room", room, id),
@@ -165,7 +190,9 @@ export class Adapter extends EventEmitter {
    * @param packet - its `nsp` is overwritten with this namespace's name.
    * @param opts - rooms, except rooms, and flags (`volatile` and `compress` reach the write).
    *   With connection state recovery on, a broadcast that is not volatile is logged and its
-   *   data gets its offset as last element (socket.io's format, which the client reads back).
+   *   data gets its offset as last element (socket.io's format, which the client reads back),
+   *   before the encoding: once per broadcast, whatever the parser, and the outgoing
+   *   listeners see it as socket.io's do.
    */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
     packet.nsp = this.nsp.name;
@@ -173,8 +200,14 @@ export class Adapter extends EventEmitter {
     // [SIO5:recovery-offset] One log entry per broadcast; volatile packets are not kept.
     const log = this.packetLog;
     if (log !== undefined && flags?.volatile !== true) packet.data = log.record(packet.data as unknown[], opts);
-    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress };
-    forEachTarget(this.rooms, this.nsp.sockets, opts, writePacket, new Fanout(packet, writeOpts, -1, undefined));
+    // Asked once per broadcast: with nobody observing, recipients are not even asked.
+    const observed = this.nsp.observesOutgoing?.() === true;
+    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress, observed };
+    const fanout = new Fanout(packet, this.encoder, writeOpts, -1, undefined);
+    const count = forEachTarget(this.rooms, this.nsp.sockets, opts, observed ? writePacketObserved : writePacket, fanout);
+    // Once per broadcast, after resolution: nothing is counted inside the per-recipient loop.
+    const metrics = this.nsp.metrics;
+    if (metrics) metrics.eventsSent += count;
   }
 
   /**
@@ -193,14 +226,17 @@ export class Adapter extends EventEmitter {
     const id = this.nsp.nextAckId();
     packet.id = id;
     const flags = opts.flags;
-    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress };
+    const observed = this.nsp.observesOutgoing?.() === true;
+    const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress, observed };
     const count = forEachTarget(
       this.rooms,
       this.nsp.sockets,
       opts,
-      writePacketWithAck,
-      new Fanout(packet, writeOpts, id, ack),
+      observed ? writePacketWithAckObserved : writePacketWithAck,
+      new Fanout(packet, this.encoder, writeOpts, id, ack),
     );
+    const metrics = this.nsp.metrics;
+    if (metrics) metrics.eventsSent += count;
     clientCountCallback(count);
   }
 

@@ -156,6 +156,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       return true;
     }
     const packet: Packet = { type: PacketType.EVENT, nsp: this.adapter.nsp.name, data };
+    countBroadcast(this.adapter);
     this.adapter.broadcast(packet, this.options());
     return true;
   }
@@ -261,6 +262,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   private emitWithCallback(data: unknown[], callback: (err: Error | null, responses: unknown[]) => void): void {
     const adapter = this.adapter;
     const packet: Packet = { type: PacketType.EVENT, nsp: adapter.nsp.name, data };
+    countBroadcast(adapter);
     const tracker = new BroadcastAck(callback, adapter.ackTimeout(this.flags), () => {
       // The adapter stamped the packet with its ack id; make late answers find nothing.
       const id = packet.id;
@@ -275,6 +277,12 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       (err: unknown) => tracker.fail(err instanceof Error ? err : new Error(String(err))),
     );
   }
+}
+
+/** One broadcast emitted on this server, whatever its recipients (a null check when metrics are off). */
+function countBroadcast(adapter: Adapter): void {
+  const metrics = adapter.nsp.metrics;
+  if (metrics) metrics.broadcasts++;
 }
 
 /** A copy of `current` with `room` added. */

@@ -3,7 +3,8 @@
  * (namespaces/). rooms/ never imports namespaces/: it sees sockets and namespaces only
  * through these interfaces, so data flows one way (see ARCHITECTURE.md).
  */
-import type { EncodedPacket } from "../protocol/packet.ts";
+import type { Packet } from "../protocol/packet.ts";
+import type { EncodedParts, ParserEncoder } from "../protocol/parser.ts";
 
 /** A socket id (one per socket per namespace). */
 export type SocketId = string;
@@ -37,6 +38,11 @@ export interface BroadcastOptions {
 export interface WriteOptions {
   volatile?: boolean;
   compress?: boolean;
+  /**
+   * Set per broadcast when some connection listens to `packetCreate`: each recipient then
+   * checks for its own listeners (nobody checks anything otherwise).
+   */
+  observed?: boolean;
 }
 
 /** A callback receiving acknowledgement arguments. */
@@ -57,8 +63,8 @@ export interface Handshake {
 
 /** The connection a socket lives on, as the adapter writes to it. */
 export interface AdapterClient {
-  /** Queues an encoded packet on the underlying Engine.IO connection. */
-  writeToEngine(encoded: EncodedPacket, opts: WriteOptions): void;
+  /** Queues an encoded packet (its parts, in order) on the underlying Engine.IO connection. */
+  writeToEngine(encoded: EncodedParts, opts: WriteOptions): void;
 }
 
 /** The slice of a server-side socket that the adapter and broadcast operator use. */
@@ -86,11 +92,36 @@ export interface AdapterSocket {
    * Optional so that sockets without ack bookkeeping need not implement it.
    */
   releaseAck?(id: number): void;
+  /**
+   * Calls the socket's outgoing catch-all listeners (`onAnyOutgoing`) with a broadcast packet
+   * it is about to receive. Called only by broadcasts for which the namespace reports
+   * observers ({@link AdapterNamespace.observesOutgoing}). Same name as socket.io's.
+   */
+  notifyOutgoingListeners?(packet: Packet): void;
+}
+
+/**
+ * The counters an adapter bumps when the server's `metrics` option is on (observe/metrics.ts
+ * implements it). Bumped once per broadcast or Redis message, never per recipient.
+ */
+export interface AdapterCounters {
+  /** Broadcasts emitted on this server (counted by the broadcast operator). */
+  broadcasts: number;
+  /** EVENT packets handed to connections: a broadcast adds its recipient count once. */
+  eventsSent: number;
+  /** Messages a cluster adapter published. */
+  clusterPublished: number;
+  /** Messages a cluster adapter received. */
+  clusterReceived: number;
+  /** A cluster adapter reported an error with this code. */
+  countClusterError(code: string): void;
 }
 
 /** The slice of a namespace that the adapter uses. */
 export interface AdapterNamespace {
   readonly name: string;
+  /** The server's counters, or null (or absent) when metrics are off. */
+  readonly metrics?: AdapterCounters | null;
   readonly sockets: Map<SocketId, AdapterSocket>;
   /** A fresh acknowledgement id, unique within this namespace. */
   nextAckId(): number;
@@ -99,4 +130,12 @@ export interface AdapterNamespace {
    * with an acknowledgement callback) to this namespace's listeners. Called by cluster adapters.
    */
   onServerSideEmit?(args: unknown[]): void;
+  /** The server, for its encoder (`io.encoder`): a broadcast is encoded with it, once. */
+  readonly server?: { readonly encoder: ParserEncoder };
+  /**
+   * Whether a broadcast must notify its recipients one by one: some socket of this namespace
+   * has an `onAnyOutgoing` listener, or some connection a `packetCreate` listener. Asked once
+   * per broadcast, so that nothing is checked per recipient when nobody observes.
+   */
+  observesOutgoing?(): boolean;
 }

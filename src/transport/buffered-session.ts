@@ -14,6 +14,24 @@ import { COMPRESS, NO_COMPRESS, type EnginePacket, type EnginePacketType, type T
 
 type Callback = () => void;
 
+/** A listener of session event `K`, spelled as Node's typed EventEmitter spells it. */
+type SessionListener<K> = K extends keyof EngineSocketEvents
+  ? EngineSocketEvents[K] extends unknown[]
+    ? (...args: EngineSocketEvents[K]) => void
+    : never
+  : never;
+
+/**
+ * Open sessions that have (or had) a `packetCreate` listener. Broadcasts ask this once per
+ * broadcast ({@link packetCreateObserved}): while it is 0, no recipient is asked anything.
+ */
+let observedSessions = 0;
+
+/** Whether some open session listens (or listened) to `packetCreate`. Cheap: one load. */
+export function packetCreateObserved(): boolean {
+  return observedSessions > 0;
+}
+
 /**
  * Buffers a session's outgoing packets and hands them to its transport once per tick: many
  * sends in one tick become one `transport.send()`, which the websocket transport writes with a
@@ -31,6 +49,8 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
   /** [EIO4:buffer-bound] Bytes that may wait while the transport cannot write. */
   protected readonly maxBufferedBytes: number;
   private flushScheduled = false;
+  /** Counted in {@link observedSessions} (a `packetCreate` listener was added). */
+  private countedObserved = false;
 
   /**
    * @param transport - the first transport.
@@ -71,16 +91,52 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
     return this.send(data, optsOrCb, cb);
   }
 
+  // `on`/`addListener`/`prependListener` are where every listener comes in (`once` and
+  // `prependOnceListener` go through them): a `packetCreate` one makes broadcasts check.
+  override on<K>(event: keyof EngineSocketEvents | K, listener: SessionListener<K>): this {
+    if (event === "packetCreate") this.countObserved();
+    return super.on(event, listener);
+  }
+
+  override addListener<K>(event: keyof EngineSocketEvents | K, listener: SessionListener<K>): this {
+    if (event === "packetCreate") this.countObserved();
+    return super.addListener(event, listener);
+  }
+
+  override prependListener<K>(event: keyof EngineSocketEvents | K, listener: SessionListener<K>): this {
+    if (event === "packetCreate") this.countObserved();
+    return super.prependListener(event, listener);
+  }
+
+  private countObserved(): void {
+    if (this.countedObserved || this.readyState === "closed") return;
+    this.countedObserved = true;
+    observedSessions++;
+  }
+
+  /** Takes this session out of {@link observedSessions}; called as it closes. */
+  protected uncountObserved(): void {
+    if (!this.countedObserved) return;
+    this.countedObserved = false;
+    observedSessions--;
+  }
+
   /**
    * Queues a message shared by the recipients of one broadcast: the same object goes into every
    * recipient's buffer, and its WebSocket frame is built once ({@link SharedMessage}).
    *
    * @param message - the message; not copied, never modified.
+   * @param observed - set per broadcast when some session listens to `packetCreate`: only then
+   *   is this session's own listener count looked at (per recipient it was a measurable share
+   *   of a broadcast's cost).
    */
-  sendShared(message: SharedMessage): void {
+  sendShared(message: SharedMessage, observed = false): void {
     if (this.readyState === "closing" || this.readyState === "closed") return;
-    // No `packetCreate` here: the message was created once for all recipients, and checking
-    // for listeners per recipient was a measurable share of a broadcast's cost.
+    if (observed && this.listenerCount("packetCreate") > 0) {
+      // A packet of its own per recipient, as socket.io gives each connection one; the shared
+      // message stays untouched whatever a listener does with it.
+      this.emit("packetCreate", { type: "message", data: message.data, options: message.options });
+    }
     this.enqueue(message, undefined);
   }
 

@@ -95,7 +95,13 @@ export class CorsPolicy {
    * @throws TypeError when a value is of the wrong type or cannot be a header value.
    */
   constructor(opts: CorsOptions) {
+    if (typeof opts === "function") {
+      throw new TypeError("roomcast: cors as a function (per-request options) is not supported; give cors.origin as a function instead");
+    }
     if (typeof opts !== "object" || opts === null) throw new TypeError("cors must be an options object");
+    for (const key of ["preflightContinue", "optionsSuccessStatus"] as const) {
+      if ((opts as Record<string, unknown>)[key] !== undefined) throw new TypeError(`roomcast: cors.${key} is not supported`);
+    }
     this.origin = opts.origin ?? "*";
     checkOrigin(this.origin);
     this.methods = joinList("methods", opts.methods) ?? DEFAULT_METHODS;

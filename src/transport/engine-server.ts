@@ -3,27 +3,29 @@
  * http.Server's `request`/`upgrade` events on its path, and hands polling → WebSocket upgrades
  * to their session.
  */
-import { EventEmitter } from "node:events";
-import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { WebSocket } from "ws";
 import { compileCookie } from "./cookie.ts";
 import type { CookieSerializer } from "./cookie.ts";
-import { CorsPolicy } from "./cors.ts";
 import { EngineSocket } from "./engine-socket.ts";
-import { abortRequest, abortUpgrade, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
-import { checkHttpRequest, checkUpgradeRequest, generateSessionId, matchesPath, parseQuery, runAllowRequest } from "./handshake.ts";
+import { abortAnswer, destroyOnError, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
+import { EngineFront } from "./engine-front.ts";
+import { checkHttpRequest, checkUpgradeRequest, generateSessionId, parseQuery, runAllowRequest } from "./handshake.ts";
+import { newSessionId } from "./session-id.ts";
+import { collectHeaders, lingerSink, validHeaders } from "./response-headers.ts";
 import type { Rejection } from "./handshake.ts";
-import { attachToHttpServer } from "./http-attachment.ts";
+import { guardForeignUpgrade } from "./foreign-upgrade.ts";
+import type { ForeignUpgradePolicy } from "./foreign-upgrade.ts";
+import { attachToHttpServer, HttpRoutes } from "./http-attachment.ts";
 import { compressionThreshold } from "./http-compression.ts";
 import { resolveEngineOptions } from "./options.ts";
 import type { EngineOptions, TransportName } from "./options.ts";
 import { PollingTransport } from "./polling.ts";
 import type { PollingSettings } from "./polling.ts";
-import type { AttachOptions, EngineHeaders, EngineServerEvents } from "./server-types.ts";
-import type { Transport, TransportSink } from "./transport.ts";
+import type { AttachOptions, EngineHeaders } from "./server-types.ts";
+import type { Transport } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
 
 export type { AttachOptions, ConnectionError, EngineHeaders, EngineServerEvents } from "./server-types.ts";
@@ -43,21 +45,20 @@ const TO_WEBSOCKET: readonly TransportName[] = Object.freeze(["websocket"]);
  * httpServer.listen(3000);
  * ```
  */
-export class EngineServer extends EventEmitter<EngineServerEvents> {
-  /** Resolved options (defaults filled in, validated). */
-  readonly opts: EngineOptions;
+export class EngineServer extends EngineFront {
   /** Open sessions by sid. A session leaves the map when it closes. */
   readonly clients = new Map<string, EngineSocket>();
+  /** Exact paths answered besides the engine's (the metrics and health endpoints). */
+  readonly routes = new HttpRoutes();
 
   private readonly wss: WebSocketServer;
-  private readonly cors: CorsPolicy | null;
   private readonly cookie: CookieSerializer | null;
   private readonly polling: PollingSettings;
+  private readonly foreignUpgrades: ForeignUpgradePolicy;
   /** Polling transports of closed sessions still waiting for a last GET, by sid. */
   private readonly lingering = new Map<string, PollingTransport>();
   /** The sid chosen for a WebSocket handshake in flight, for its `Set-Cookie`. */
   private readonly handshakeIds = new WeakMap<IncomingMessage, string>();
-  private path: string;
   private detach: (() => void) | null = null;
   private closed = false;
 
@@ -66,12 +67,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * @throws TypeError on invalid options.
    */
   constructor(opts: Partial<EngineOptions> = {}) {
-    super();
-    this.opts = resolveEngineOptions(opts);
-    this.path = this.opts.path;
-    this.cors = this.opts.cors === false ? null : new CorsPolicy(this.opts.cors);
+    super(resolveEngineOptions(opts));
     this.cookie = compileCookie(this.opts.cookie);
     this.onSessionClose = this.onSessionClose.bind(this);
+    this.isIdTaken = this.isIdTaken.bind(this);
+    this.foreignUpgrades = { destroy: this.opts.destroyUpgrade, timeoutMs: this.opts.destroyUpgradeTimeout };
     this.polling = {
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       compressionThreshold: compressionThreshold(this.opts.httpCompression),
@@ -96,6 +96,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       this.reject(req, { code: EngineErrorCode.BAD_REQUEST, context: { name: "WEBSOCKET_HANDSHAKE_ERROR", message: err.message } }, socket, headers);
     });
     this.wss.on("headers", (lines, req) => {
+      this.addMiddlewareHeaders(req, lines);
       const headers = this.collectHeaders(req, this.handshakeIds.get(req));
       if (headers === null) return;
       for (const [name, value] of validHeaders(headers)) {
@@ -131,53 +132,29 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     return this;
   }
 
-  /**
-   * Handles an HTTP request if it is on the engine path: CORS (a preflight is answered here),
-   * then a polling handshake (no sid) or a session's GET/POST (sid). A refused request is
-   * answered with HTTP 400/403 + JSON `{"code","message"}`.
-   *
-   * @param req - the request.
-   * @param res - its response.
-   * @returns true if the request was for the engine (and is being answered), false otherwise.
-   */
-  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!matchesPath(req.url ?? "/", this.path, this.opts.addTrailingSlash)) return false;
-    if (this.cors === null) this.onRequest(req, res);
-    else this.cors.handle(req, res, () => this.onRequest(req, res));
-    return true;
-  }
-
-  /**
-   * Handles an HTTP upgrade request if it is on the engine path: a WebSocket handshake (no
-   * sid) opens a session; a WebSocket carrying a polling session's sid starts its upgrade.
-   * A refused request is answered with HTTP 400/403 + JSON `{"code","message"}` and destroyed.
-   *
-   * @param req - the upgrade request.
-   * @param socket - its raw socket (the `socket` argument of the http `upgrade` event).
-   * @param head - the first bytes after the request head.
-   * @returns true if the request was for the engine (handled or refused), false if it was left alone.
-   */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = req.url ?? "/";
-    if (!matchesPath(url, this.path, this.opts.addTrailingSlash)) return false;
-    const query = parseQuery(url);
+  protected onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const query = parseQuery(req.url ?? "/");
     const rejection = checkUpgradeRequest(query, req.method, this.opts.transports);
     if (rejection !== null) {
       this.reject(req, rejection, socket);
-      return true;
+      return;
     }
     const sid = query.get("sid");
     if (sid === null) {
       // Without an allowRequest there is nothing to wait for: no callback closure per handshake.
       if (this.opts.allowRequest === null) {
         this.acceptWebSocket(req, socket, head);
-        return true;
+        return;
       }
+      // Node leaves an upgrade socket without an `error` listener and ws only adds its own once
+      // it takes the socket: a reset while allowRequest decides would otherwise crash the process.
+      socket.on("error", destroyOnError);
       runAllowRequest(this.opts.allowRequest, req, (refused) => {
+        socket.off("error", destroyOnError);
         if (refused !== null) this.reject(req, refused, socket);
         else this.acceptWebSocket(req, socket, head);
       });
-      return true;
+      return;
     }
     if (!this.clients.has(sid)) {
       this.reject(req, { code: EngineErrorCode.UNKNOWN_SID, context: { name: "UNKNOWN_SID", sid } }, socket);
@@ -188,7 +165,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       // completes; the session then refuses the transport by closing it (no HTTP error).
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onUpgradeWebSocket(ws, socket, sid));
     }
-    return true;
+  }
+
+  /**
+   * Takes care of an upgrade request on another path, which {@link handleUpgrade} left alone:
+   * its socket gets an `error` listener, and with `destroyUpgrade` (the default) it is destroyed
+   * after `destroyUpgradeTimeout` ms unless another `upgrade` listener answered it by then.
+   *
+   * @param socket - the raw socket of the upgrade request.
+   */
+  leaveUpgrade(socket: Duplex): void {
+    guardForeignUpgrade(socket, this.foreignUpgrades);
   }
 
   /**
@@ -212,15 +199,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   /**
-   * Makes a session id. Override to choose ids yourself (they must be unique and URL-safe).
+   * Makes a session id. Replace it to choose ids yourself (`io.engine.generateId = (req) => …`,
+   * as with engine.io): unique, URL-safe, returned or as a promise. An unusable one refuses the
+   * handshake (400, `ID_GENERATION_ERROR`).
    *
    * @param _req - the handshake request.
    */
-  protected generateId(_req: IncomingMessage): string {
+  generateId(_req: IncomingMessage): string | PromiseLike<string> {
     return generateSessionId();
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+  protected onRequest(req: IncomingMessage, res: ServerResponse): void {
     const query = parseQuery(req.url ?? "/");
     const rejection = checkHttpRequest(query, req.method, this.opts.transports);
     if (rejection !== null) {
@@ -241,9 +230,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const transport = session === undefined ? this.lingering.get(sid) : session.transport;
     if (transport === undefined) {
       this.reject(req, { code: EngineErrorCode.UNKNOWN_SID, context: { name: "UNKNOWN_SID", sid } }, res);
-    } else if (!(transport instanceof PollingTransport)) {
-      // [EIO4:upgrade] After the upgrade (or for a WebSocket session) polling requests are refused.
-      this.reject(req, { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_MISMATCH", sid } }, res);
+    } else if (!(transport instanceof PollingTransport) || query.get("transport") !== "polling") {
+      // [EIO4:upgrade] After the upgrade (or for a WebSocket session) polling requests are
+      // refused, and so is a plain HTTP request claiming the websocket transport.
+      const context = { name: "TRANSPORT_MISMATCH", transport: query.get("transport"), previousTransport: transport.name };
+      this.reject(req, { code: EngineErrorCode.BAD_REQUEST, context }, res);
     } else {
       this.setResponseHeaders(req, res, undefined);
       transport.handle(req, res);
@@ -257,6 +248,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       return;
     }
     const id = this.newId(req);
+    if (typeof id === "string") this.startPolling(req, res, id);
+    else if (!(id instanceof Promise)) this.reject(req, id, res);
+    else void id.then((r) => (typeof r === "string" ? this.startPolling(req, res, r) : this.reject(req, r, res)));
+  }
+
+  private startPolling(req: IncomingMessage, res: ServerResponse, id: string): void {
+    if (this.closed || res.destroyed) return void abortAnswer(res, EngineErrorCode.BAD_REQUEST);
     this.setResponseHeaders(req, res, id);
     const transport = new PollingTransport(this.polling);
     transport.handle(req, res);
@@ -269,6 +267,24 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       return;
     }
     const id = this.newId(req);
+    if (typeof id === "string") this.startWebSocket(req, socket, head, id);
+    else if (!(id instanceof Promise)) this.reject(req, id, socket);
+    else {
+      // A reset while an asynchronous generateId runs must not crash the process (see onUpgrade).
+      socket.on("error", destroyOnError);
+      void id.then((r) => {
+        socket.off("error", destroyOnError);
+        if (typeof r === "string") this.startWebSocket(req, socket, head, r);
+        else this.reject(req, r, socket);
+      });
+    }
+  }
+
+  private startWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, id: string): void {
+    if (this.closed || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
     // Only a cookie or an `initial_headers` listener needs to know the sid while ws writes the 101.
     const needsId = this.cookie !== null || this.listenerCount("initial_headers") > 0;
     if (needsId) this.handshakeIds.set(req, id);
@@ -318,11 +334,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
   }
 
-  private newId(req: IncomingMessage): string {
-    let id = this.generateId(req);
-    // 120 random bits make a collision practically impossible; checking is still cheaper than reasoning.
-    while (this.clients.has(id) || this.lingering.has(id)) id = this.generateId(req);
-    return id;
+  private newId(req: IncomingMessage): string | Rejection | Promise<string | Rejection> {
+    return newSessionId(this.generateId, this, req, this.isIdTaken);
+  }
+
+  /** Bound once in the constructor. */
+  private isIdTaken(id: string): boolean {
+    return this.clients.has(id) || this.lingering.has(id);
   }
 
   /** [EIO4:handshake] `upgrades` lists where a session may go from `from`: websocket goes nowhere. */
@@ -333,31 +351,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     return NO_UPGRADES;
   }
 
-  /**
-   * The extra headers of an accepted request's response: the session cookie on a handshake
-   * (`handshakeId` set), then whatever `initial_headers` / `headers` listeners add. Null when
-   * there is nothing to add (no cookie, no listener), which is the common case.
-   */
   private collectHeaders(req: IncomingMessage, handshakeId: string | undefined): EngineHeaders | null {
-    const initial = handshakeId !== undefined;
-    const cookie = initial ? this.cookie : null;
-    if (cookie === null && this.listenerCount("headers") === 0 && (!initial || this.listenerCount("initial_headers") === 0)) {
-      return null;
-    }
-    const headers: EngineHeaders = {};
-    if (cookie !== null && handshakeId !== undefined) headers["Set-Cookie"] = cookie(handshakeId);
-    if (initial) this.emit("initial_headers", headers, req);
-    this.emit("headers", headers, req);
-    return headers;
+    return collectHeaders(this, handshakeId === undefined ? null : this.cookie, req, handshakeId);
   }
 
   private setResponseHeaders(req: IncomingMessage, res: ServerResponse, handshakeId: string | undefined): void {
     const headers = this.collectHeaders(req, handshakeId);
-    if (headers === null) return;
-    for (const [name, value] of validHeaders(headers)) res.setHeader(name, value);
+    if (headers !== null) for (const [name, value] of validHeaders(headers)) res.setHeader(name, value);
   }
 
-  private reject(
+  protected reject(
     req: IncomingMessage,
     rejection: Rejection,
     answer: Duplex | ServerResponse,
@@ -365,33 +368,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   ): void {
     const { code, context } = rejection;
     this.emit("connection_error", { req, code, message: ENGINE_ERROR_MESSAGES[code], context });
-    if (isServerResponse(answer)) abortRequest(answer, code);
-    else abortUpgrade(answer, code, headers);
+    abortAnswer(answer, code, headers);
   }
-}
-
-/** The headers a listener added that can actually be sent (a bad one must not break the response). */
-function validHeaders(headers: EngineHeaders): Array<[string, string | string[]]> {
-  const valid: Array<[string, string | string[]]> = [];
-  for (const [name, value] of Object.entries(headers)) {
-    try {
-      validateHeaderName(name);
-      for (const v of Array.isArray(value) ? value : [value]) validateHeaderValue(name, v);
-      valid.push([name, value]);
-    } catch {
-      // Left out: a listener's mistake must not turn into a response splitting or a crash.
-    }
-  }
-  return valid;
-}
-
-/** The sink of a lingering polling transport: only its close matters (the engine forgets it then). */
-function lingerSink(onClose: () => void): TransportSink {
-  return { onTransportPacket: ignore, onTransportError: ignore, onTransportClose: onClose, onTransportDrain: ignore };
-}
-
-function ignore(): void {}
-
-function isServerResponse(answer: Duplex | ServerResponse): answer is ServerResponse {
-  return "writeHead" in answer;
 }

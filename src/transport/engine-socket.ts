@@ -48,6 +48,11 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   private readonly heartbeat: Heartbeat;
   /** The upgrade in progress, if any. */
   private pendingUpgrade: TransportUpgrade | null = null;
+  /**
+   * The final packets of a server-side close that waits for the client to pick a transport
+   * (see {@link closeWith}); null otherwise.
+   */
+  private closeAfterUpgrade: EnginePacket[] | null = null;
   /** The server's hook, told of the close before any `close` listener. */
   private readonly onSessionClosed: ((session: EngineSocket) => void) | undefined;
 
@@ -61,7 +66,9 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     this.id = init.id;
     this.request = init.request;
     // Captured now: a destroyed socket forgets its remote address.
-    this.remoteAddress = init.request.socket.remoteAddress ?? "";
+    // No request behind the session (an engine of the user's): no address.
+    const request: IncomingMessage | null | undefined = init.request;
+    this.remoteAddress = request?.socket?.remoteAddress ?? "";
     this.pingInterval = init.opts.pingInterval;
     this.pingTimeout = init.opts.pingTimeout;
     // The session is its heartbeat's target: no closures or target record per session.
@@ -104,6 +111,8 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
    * @internal Called by {@link EngineServer.close}; use {@link EngineSocket.close} instead.
    */
   shutdown(): this {
+    // A close already waiting on an upgrade ends now: nobody will serve the client any more.
+    if (this.closeAfterUpgrade !== null) this.finishDeferredClose("server shutting down");
     return this.closeWith("server shutting down", false);
   }
 
@@ -131,7 +140,10 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
       onUpgradeProbed: (upgrade) => this.onUpgradeProbed(upgrade),
       onUpgradeComplete: (upgrade) => this.onUpgradeComplete(upgrade),
       onUpgradeFailed: (upgrade) => {
-        if (this.pendingUpgrade === upgrade) this.pendingUpgrade = null;
+        if (this.pendingUpgrade !== upgrade) return;
+        this.pendingUpgrade = null;
+        // The client stays on polling: the close it waited for goes there (its next GET).
+        if (this.closeAfterUpgrade !== null) this.finishDeferredClose("forced close");
       },
     };
     this.pendingUpgrade = new TransportUpgrade(host, transport, timeoutMs);
@@ -147,7 +159,8 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
 
   private onUpgradeComplete(upgrade: TransportUpgrade): void {
     this.pendingUpgrade = null;
-    if (this.readyState !== "open") {
+    const deferred = this.closeAfterUpgrade !== null;
+    if (this.readyState !== "open" && !deferred) {
       upgrade.transport.close();
       return;
     }
@@ -160,8 +173,10 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     // arrived, so those send callbacks are due now, not at some later WebSocket drain.
     this.outbox.runWritten();
     this.emit("upgrade", upgrade.transport);
+    // [EIO4:upgrade-close] The close that waited goes out on the WebSocket the client now reads.
+    if (deferred) this.finishDeferredClose("forced close");
     // [EIO4:upgrade] Packets buffered during the probe go out on the WebSocket, in order.
-    if (this.readyState === "open") this.flush();
+    else if (this.readyState === "open") this.flush();
   }
 
   /** During a probed upgrade a GET is never held: it is answered with what is buffered or a noop. */
@@ -175,10 +190,27 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     const final = this.outbox.take();
     if (discard) final.length = 0;
     else if (final.length > 0) this.emit("flush", final);
+    // [EIO4:upgrade-close] A probed client stops polling and will send `5` on the WebSocket once
+    // its last poll returns: closing that WebSocket now would strand it (engine.io-client keeps
+    // its paused polling transport, "connected" with no session, until its ping timeout) or show
+    // it a "transport close" instead of the DISCONNECT. So unless a GET is pending (it takes
+    // the packets now), they wait for whichever comes first: `5` (they go on the WebSocket), a
+    // GET (they go in it), the end of the upgrade (polling). upgradeTimeout bounds the wait.
+    if (reason === "forced close" && this.pendingUpgrade?.probed === true && !this.currentTransport.writable) {
+      this.closeAfterUpgrade = final;
+      return this;
+    }
     // Handed to the transport's close, which delivers them and then tells the client; over
     // polling that may wait for the client's next GET.
     this.onClose(reason, undefined, final);
     return this;
+  }
+
+  /** Ends a close that waited for the upgrade, on the current transport. */
+  private finishDeferredClose(reason: "forced close" | "server shutting down"): void {
+    const final = this.closeAfterUpgrade ?? [];
+    this.closeAfterUpgrade = null;
+    this.onClose(reason, undefined, final);
   }
 
   private open(upgrades: readonly TransportName[], maxPayload: number): void {
@@ -278,6 +310,11 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   /** @internal The transport wrote what it was given (send callbacks are due) or can write again. */
   onTransportDrain(): void {
     if (this.readyState === "closed") return;
+    if (this.closeAfterUpgrade !== null) {
+      // A GET reached the polling transport before `5`: the waiting close goes in it.
+      if (this.currentTransport.writable) this.finishDeferredClose("forced close");
+      return;
+    }
     this.outbox.runWritten();
     // A callback may have closed the session.
     if (this.readyState !== "open") return;
@@ -293,6 +330,8 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   protected override onClose(reason: CloseReason, description?: unknown, final?: readonly EnginePacket[]): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
+    this.uncountObserved();
+    this.closeAfterUpgrade = null;
     this.heartbeat.stop();
     this.outbox.clear();
     const upgrade = this.pendingUpgrade;

@@ -82,8 +82,25 @@ export function abortUpgrade(socket: Duplex, code: EngineErrorCode, extraHeaders
   socket.end(`${head}\r\n${body}`);
 }
 
-function destroyOnError(this: Duplex): void {
+/**
+ * An `error` listener for a raw socket the engine answers or waits on: an error means the socket
+ * is dead, so it is destroyed (and, above all, the error is not left unhandled).
+ */
+export function destroyOnError(this: Duplex): void {
   this.destroy();
+}
+
+/**
+ * Answers a refused request with an Engine.IO error, on whichever it has: a plain request's
+ * response ({@link abortRequest}) or an upgrade request's raw socket ({@link abortUpgrade}).
+ *
+ * @param answer - the response or the raw socket.
+ * @param code - the Engine.IO error code.
+ * @param extraHeaders - more headers (upgrade answers only).
+ */
+export function abortAnswer(answer: Duplex | ServerResponse, code: EngineErrorCode, extraHeaders: Readonly<Record<string, string>> = {}): void {
+  if ("writeHead" in answer) abortRequest(answer, code);
+  else abortUpgrade(answer, code, extraHeaders);
 }
 
 /**

@@ -7,6 +7,7 @@
  * text frame holding its type digit then its data (`4hello`); a binary message is a binary
  * frame holding the raw bytes, with no type prefix.
  */
+import { pollingPartOf } from "./polling-part.ts";
 import type { EnginePacket, EnginePacketType } from "./transport.ts";
 
 /** Engine.IO v4 type digits, as character codes. */
@@ -79,6 +80,8 @@ export class SharedMessage implements EnginePacket {
   readonly type = "message" as const;
   /** The WebSocket frame, once a WebSocket recipient has needed it. */
   private frame: Buffer[] | undefined = undefined;
+  /** The polling form (see polling-part.ts), once a polling recipient has needed it. */
+  private polling: Buffer | undefined = undefined;
 
   /**
    * @param data - the message: text, or the bytes of a binary attachment.
@@ -92,6 +95,11 @@ export class SharedMessage implements EnginePacket {
   /** The frame, built on first use. */
   wsFrame(): Buffer[] {
     return (this.frame ??= buildFrame(this));
+  }
+
+  /** The polling form, built on first use (shared by every polling recipient; never modified). */
+  pollingPart(): Buffer {
+    return (this.polling ??= pollingPartOf(this));
   }
 }
 

@@ -2,9 +2,9 @@
  * Request checks of the engine, pure and synchronous: which path is ours, and whether a request's
  * query (`EIO`, `transport`, `sid`) and method make sense before any session is looked at.
  *
- * [EIO4:http-errors] Order of checks: transport, protocol version, method. The transport comes
- * first, as in the reference server, so a client on an unknown transport learns that whatever
- * its EIO.
+ * [EIO4:http-errors] Order of checks: a repeated engine parameter, then transport, protocol
+ * version, method. The transport comes before the version, as in the reference server, so a
+ * client on an unknown transport learns that whatever its EIO.
  */
 import type { IncomingMessage } from "node:http";
 import { EngineErrorCode } from "./errors.ts";
@@ -29,12 +29,14 @@ export function generateSessionId(): string {
   return randomId();
 }
 
-/** The part of a request's query the engine reads (URLSearchParams qualifies). */
+/** The part of a request's query the engine reads. */
 export interface EngineQuery {
   /** The first value of `name` (decoded), or null when absent. */
   get(name: string): string | null;
   /** Whether `name` is present. */
   has(name: string): boolean;
+  /** Whether `name` appears more than once. */
+  repeats(name: string): boolean;
 }
 
 /**
@@ -46,26 +48,59 @@ class PlainQuery implements EngineQuery {
   constructor(private readonly search: string) {}
 
   get(name: string): string | null {
+    const at = this.find(name, 0);
+    if (at === -1) return null;
     const s = this.search;
-    let start = 0;
+    let end = s.indexOf("&", at);
+    if (end === -1) end = s.length;
+    const eq = at + name.length;
+    return eq === end ? "" : s.slice(eq + 1, end);
+  }
+
+  has(name: string): boolean {
+    return this.find(name, 0) !== -1;
+  }
+
+  repeats(name: string): boolean {
+    const first = this.find(name, 0);
+    if (first === -1) return false;
+    const next = this.search.indexOf("&", first);
+    return next !== -1 && this.find(name, next + 1) !== -1;
+  }
+
+  /** Where the first segment named `name` starts, searching from the segment starting at `from`; -1 if none. */
+  private find(name: string, from: number): number {
+    const s = this.search;
+    let start = from;
     while (start < s.length) {
       let end = s.indexOf("&", start);
       if (end === -1) end = s.length;
       // An empty segment (`&&`) names nothing, as in URLSearchParams.
-      if (end === start) {
-        start = end + 1;
-        continue;
+      if (end !== start) {
+        let eq = s.indexOf("=", start);
+        if (eq === -1 || eq > end) eq = end;
+        if (eq - start === name.length && s.startsWith(name, start)) return start;
       }
-      let eq = s.indexOf("=", start);
-      if (eq === -1 || eq > end) eq = end;
-      if (eq - start === name.length && s.startsWith(name, start)) return eq === end ? "" : s.slice(eq + 1, end);
       start = end + 1;
     }
-    return null;
+    return -1;
+  }
+}
+
+/** A query with `%` escapes or `+`, decoded by URLSearchParams. */
+class DecodedQuery implements EngineQuery {
+  constructor(private readonly params: URLSearchParams) {}
+
+  get(name: string): string | null {
+    return this.params.get(name);
   }
 
   has(name: string): boolean {
-    return this.get(name) !== null;
+    return this.params.has(name);
+  }
+
+  repeats(name: string): boolean {
+    return this.params.getAll(name).length > 1;
   }
 }
 
@@ -78,14 +113,33 @@ class PlainQuery implements EngineQuery {
 export function parseQuery(url: string): EngineQuery {
   const q = url.indexOf("?");
   const search = q === -1 ? "" : url.slice(q + 1);
-  if (search.includes("%") || search.includes("+")) return new URLSearchParams(search);
+  if (search.includes("%") || search.includes("+")) return new DecodedQuery(new URLSearchParams(search));
   return new PlainQuery(search);
 }
 
+/** The query parameters the engine acts on; none may be given twice. */
+const ENGINE_PARAMETERS = ["EIO", "transport", "sid"] as const;
+
 /**
- * Exact pathname match. With `addTrailingSlash` both `/p` and `/p/` are accepted; without it
- * only the path as configured. Exact (not prefix) so that `/engine.io-admin` or
- * `/socket.io/app.js` style routes stay with the user's handlers.
+ * [EIO4:http-errors] A request that gives `EIO`, `transport` or `sid` more than once is refused
+ * with 400 `{"code":3,"message":"Bad request"}`. Which of two values counts is a guess (the
+ * first, the last?) that a proxy, an `allowRequest` and the engine could each make differently,
+ * so no guess is made. (socket.io's engine lets the last one win; see the README.)
+ */
+function checkRepeated(query: EngineQuery): Rejection | null {
+  for (const name of ENGINE_PARAMETERS) {
+    if (query.repeats(name)) {
+      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "DUPLICATE_QUERY_PARAMETER", parameter: name } };
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether a request is the engine's. With `addTrailingSlash` (the default): `/p`, `/p/` and
+ * every URL under `/p/` (as socket.io answers them: `/socket.io/default/?EIO=4…` gets a
+ * handshake, an unknown file under the path a 400), but not `/p-admin`. Without it: only the
+ * path exactly as configured.
  *
  * @param url - `req.url`.
  * @param path - the engine's path.
@@ -96,21 +150,24 @@ export function matchesPath(url: string, path: string, addTrailingSlash: boolean
   const pathname = q === -1 ? url : url.slice(0, q);
   if (!addTrailingSlash) return pathname === path;
   const base = path.endsWith("/") ? path.slice(0, -1) : path;
-  return pathname === base || pathname === `${base}/`;
+  return pathname === base || (pathname.startsWith(base) && pathname.charCodeAt(base.length) === 0x2f);
 }
 
-/** [EIO4:handshake] Anything but exactly "4" (missing, "3", "abc", "04") is a version this server does not speak. */
+/**
+ * [EIO4:handshake] Anything but exactly "4" (missing, "3", "abc", "04") is a version this
+ * server does not speak. The context's `protocol` is the revision the request is taken for, a
+ * number, as engine.io reports it: 3 for anything but "4".
+ */
 function checkProtocol(query: EngineQuery): Rejection | null {
-  const protocol = query.get("EIO");
-  if (protocol === "4") return null;
-  return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { name: "UNSUPPORTED_PROTOCOL_VERSION", protocol } };
+  if (query.get("EIO") === "4") return null;
+  return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { name: "UNSUPPORTED_PROTOCOL_VERSION", protocol: 3 } };
 }
 
 /**
  * Checks a plain HTTP request on the engine path (polling, or a websocket handshake that forgot
  * its Upgrade header). Session lookup is left to the caller.
  *
- * [EIO4:polling-errors] a transport not enabled → 0; `transport=websocket` without Upgrade → 3;
+ * [EIO4:polling-errors] `EIO`, `transport` or `sid` given twice → 3; a transport not enabled → 0; `transport=websocket` without Upgrade → 3;
  * EIO ≠ 4 → 5; no sid and not GET (a POST or PUT cannot open a session) → 2; a sid with a method
  * other than GET/POST → 3.
  *
@@ -119,16 +176,21 @@ function checkProtocol(query: EngineQuery): Rejection | null {
  * @param transports - the `transports` option.
  */
 export function checkHttpRequest(query: EngineQuery, method: string | undefined, transports: readonly TransportName[]): Rejection | null {
+  const repeated = checkRepeated(query);
+  if (repeated !== null) return repeated;
   const transport = query.get("transport");
-  if (transport === "websocket" && transports.includes("websocket")) {
+  const sid = query.has("sid");
+  // A websocket handshake without its Upgrade header; with a sid, the engine reports the
+  // request as a TRANSPORT_MISMATCH once it has found the session.
+  if (transport === "websocket" && transports.includes("websocket") && !sid) {
     return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR", transport } };
   }
-  if (transport !== "polling" || !transports.includes("polling")) {
+  if (!(transport === "websocket" && sid && transports.includes("websocket")) && (transport !== "polling" || !transports.includes("polling"))) {
     return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { name: "TRANSPORT_UNKNOWN", transport } };
   }
   const protocol = checkProtocol(query);
   if (protocol !== null) return protocol;
-  if (!query.has("sid")) {
+  if (!sid) {
     if (method !== "GET") return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { name: "BAD_HANDSHAKE_METHOD", method } };
   } else if (method !== "GET" && method !== "POST") {
     return { code: EngineErrorCode.BAD_REQUEST, context: { name: "BAD_METHOD", method } };
@@ -144,6 +206,8 @@ export function checkHttpRequest(query: EngineQuery, method: string | undefined,
  * @param transports - the `transports` option.
  */
 export function checkUpgradeRequest(query: EngineQuery, method: string | undefined, transports: readonly TransportName[]): Rejection | null {
+  const repeated = checkRepeated(query);
+  if (repeated !== null) return repeated;
   const transport = query.get("transport");
   if (transport !== "websocket" || !transports.includes("websocket")) {
     return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { name: "TRANSPORT_UNKNOWN", transport } };

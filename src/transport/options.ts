@@ -5,7 +5,7 @@
  * (a `NaN` ping interval would otherwise turn into a timer that fires in a tight loop).
  */
 import type { IncomingMessage } from "node:http";
-import type { PerMessageDeflateOptions } from "ws";
+import type { ZlibOptions } from "node:zlib";
 import { compileCookie } from "./cookie.ts";
 import type { CookieOptions } from "./cookie.ts";
 import { CorsPolicy } from "./cors.ts";
@@ -22,6 +22,35 @@ export type TransportName = "polling" | "websocket";
  * `reason` only goes to the `connection_error` event).
  */
 export type AllowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void;
+
+/**
+ * WebSocket permessage-deflate settings, handed as they are to `ws` (the same fields as its
+ * `PerMessageDeflateOptions`). Declared here so that roomcast's published types need no `@types/ws`.
+ */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean | undefined;
+  clientNoContextTakeover?: boolean | undefined;
+  serverMaxWindowBits?: number | undefined;
+  clientMaxWindowBits?: number | undefined;
+  zlibDeflateOptions?:
+    | {
+        flush?: number | undefined;
+        finishFlush?: number | undefined;
+        chunkSize?: number | undefined;
+        windowBits?: number | undefined;
+        level?: number | undefined;
+        memLevel?: number | undefined;
+        strategy?: number | undefined;
+        dictionary?: Buffer | Buffer[] | DataView | undefined;
+        info?: boolean | undefined;
+      }
+    | undefined;
+  zlibInflateOptions?: ZlibOptions | undefined;
+  /** Messages smaller than this many bytes are sent uncompressed (ws's default 1024). */
+  threshold?: number | undefined;
+  /** Concurrent zlib calls (ws's default 10). */
+  concurrencyLimit?: number | undefined;
+}
 
 /** Options of an {@link EngineServer}. Every field has a default, see {@link ENGINE_DEFAULTS}. */
 export interface EngineOptions {
@@ -76,8 +105,20 @@ export interface EngineOptions {
    * memory per connection and defeats the one-write-per-tick batching, hence off by default.
    */
   perMessageDeflate: boolean | PerMessageDeflateOptions;
-  /** Accept both `/path` and `/path/`. Default true; when false only the path exactly as given. */
+  /**
+   * Answer `/path`, `/path/` and every URL under `/path/` (default true, as socket.io); when
+   * false only the path exactly as given.
+   */
   addTrailingSlash: boolean;
+  /**
+   * Destroy the socket of an upgrade request on another path (another WebSocket server's, an
+   * `Upgrade: h2c`...) when no other `upgrade` listener answered it within
+   * `destroyUpgradeTimeout`. Default true, as in engine.io. Set it to false when another
+   * listener may take longer than that to answer.
+   */
+  destroyUpgrade: boolean;
+  /** Milliseconds before an unanswered upgrade request on another path is destroyed. Default 1000. */
+  destroyUpgradeTimeout: number;
 }
 
 /** The defaults {@link resolveEngineOptions} fills in. */
@@ -96,7 +137,42 @@ export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze<EngineOpti
   httpCompression: true,
   perMessageDeflate: false,
   addTrailingSlash: true,
+  destroyUpgrade: true,
+  destroyUpgradeTimeout: 1000,
 });
+
+/**
+ * engine.io options roomcast does not implement, each with the reason given to whoever passes
+ * it: an option is implemented or refused at construction, never silently ignored.
+ */
+const UNSUPPORTED: Readonly<Record<string, (value: unknown) => string | null>> = {
+  wsEngine: () => "wsEngine is not supported: roomcast runs on the ws package and writes WebSocket frames itself",
+  allowEIO3: (value) =>
+    value === true ? "allowEIO3 is not supported: roomcast speaks Engine.IO v4 only (socket.io-client 3 and later)" : null,
+  initialPacket: () => "initialPacket is not supported",
+};
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(ENGINE_DEFAULTS));
+
+/**
+ * Refuses options roomcast does not implement ({@link UNSUPPORTED}) and names it does not know.
+ *
+ * @param partial - the options as given.
+ * @param extraKeys - names accepted on top of the engine's (the Socket.IO server's own).
+ * @throws TypeError naming the option.
+ */
+export function checkEngineOptionNames(partial: object, extraKeys: ReadonlySet<string> = new Set()): void {
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    const unsupported = UNSUPPORTED[key];
+    if (unsupported !== undefined) {
+      const reason = unsupported(value);
+      if (reason !== null) throw new TypeError(`roomcast: ${reason}`);
+      continue;
+    }
+    if (!KNOWN_KEYS.has(key) && !extraKeys.has(key)) throw new TypeError(`roomcast: unknown option "${key}"`);
+  }
+}
 
 /** setTimeout silently turns delays above 2^31-1 ms into 1 ms, so larger values are refused. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -133,6 +209,7 @@ function checkBoolean(name: string, value: boolean): boolean {
  * ```
  */
 export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {
+  checkEngineOptionNames(partial);
   const path = partial.path ?? ENGINE_DEFAULTS.path;
   if (typeof path !== "string" || !path.startsWith("/")) {
     throw new TypeError(`EngineOptions.path must be a string starting with "/", got ${String(path)}`);
@@ -149,6 +226,7 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
   }
   for (const t of transports) {
     if (!KNOWN_TRANSPORTS.has(t)) {
+      if (String(t) === "webtransport") throw new TypeError("roomcast: the webtransport transport is not supported");
       throw new TypeError(`EngineOptions.transports: unknown transport ${String(t)}`);
     }
   }
@@ -190,5 +268,7 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
     httpCompression,
     perMessageDeflate,
     addTrailingSlash: checkBoolean("addTrailingSlash", partial.addTrailingSlash ?? ENGINE_DEFAULTS.addTrailingSlash),
+    destroyUpgrade: checkBoolean("destroyUpgrade", partial.destroyUpgrade ?? ENGINE_DEFAULTS.destroyUpgrade),
+    destroyUpgradeTimeout: checkTimer("destroyUpgradeTimeout", partial.destroyUpgradeTimeout ?? ENGINE_DEFAULTS.destroyUpgradeTimeout),
   };
 }

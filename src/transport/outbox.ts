@@ -6,8 +6,13 @@ import type { EnginePacket } from "./transport.ts";
 
 type Callback = () => void;
 
-/** What a queued packet counts toward maxBufferedBytes: the memory it holds, roughly. */
-function sizeOf(data: string | Buffer | undefined): number {
+/**
+ * What a queued packet counts toward maxBufferedBytes (and toward a polling response's size):
+ * the memory it holds, roughly.
+ *
+ * @param data - the packet's data.
+ */
+export function sizeOf(data: string | Buffer | undefined): number {
   // A string's length (UTF-16 units) tracks what V8 holds for it, in O(1); the bound protects
   // memory, so that is the right measure, and it keeps byteLength scans off the send path.
   if (data === undefined) return 1;

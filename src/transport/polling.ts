@@ -8,10 +8,12 @@
  * wait to pingInterval.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { decodePayload, encodePayload } from "engine.io-parser";
+import { decodePayload } from "engine.io-parser";
 import { abortRequest, EngineErrorCode, TransportFailure } from "./errors.ts";
 import type { TransportFailureCode } from "./errors.ts";
 import { compress, pickCoding } from "./http-compression.ts";
+import { sizeOf } from "./outbox.ts";
+import { encodePollingPayload } from "./polling-payload.ts";
 import type { ContentCoding } from "./http-compression.ts";
 import { fromParser, NOOP, type EnginePacket, type Transport, type TransportSink } from "./transport.ts";
 
@@ -29,6 +31,19 @@ export interface PollingSettings {
 }
 
 const CLOSE: EnginePacket = Object.freeze({ type: "close" });
+
+/**
+ * [EIO4:polling-batch] The most one polling response carries: 1 MiB, weighed as the session's
+ * buffer weighs packets (UTF-16 length of text, bytes of binary); a single larger packet goes
+ * alone. What the session hands over beyond it waits here, in order, for the next GETs (the
+ * session queues anything newer behind it, bounded by maxBufferedBytes, as a WebSocket's socket
+ * buffer holds a burst). Building a response is synchronous, so without a cap a burst became one
+ * giant payload built in a single tick (measured: 30 ms per polling client for a 20 MB burst with
+ * encodePayload + Buffer.from, and several copies of it in memory), for every polling member of
+ * the room in the same tick, stalling every other client's heartbeat. engine.io-client splits
+ * its POSTs at maxPayload the same way.
+ */
+export const POLL_BATCH_BYTES = 1024 * 1024;
 /** Fatal: a body that is not UTF-8 is refused rather than silently repaired with U+FFFD. */
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BINARY_CONTENT_TYPE = /^application\/octet-stream/i;
@@ -98,7 +113,7 @@ export class PollingTransport implements Transport {
    */
   send(packets: readonly EnginePacket[]): void {
     for (const packet of packets) this.queue.push(packet);
-    if (this.poll !== null && this.state === "open") this.answerPoll(this.takeQueue());
+    if (this.poll !== null && this.state === "open") this.answerPoll(this.takeBatch());
   }
 
   /**
@@ -133,8 +148,8 @@ export class PollingTransport implements Transport {
       this.finish();
       return;
     }
-    if (this.poll !== null) this.answerPoll(packets);
-    else this.queue = packets;
+    this.queue = packets;
+    if (this.poll !== null) this.answerPoll(this.takeBatch());
     this.state = "lingering";
     this.lingerTimer = setTimeout(PollingTransport.onLingerTimeout, this.settings.lingerTimeout, this);
   }
@@ -161,7 +176,7 @@ export class PollingTransport implements Transport {
       this.finish();
       return;
     }
-    this.answerPoll(this.takeQueue());
+    this.answerPoll(this.takeBatch());
     this.lingerTimer = setTimeout(PollingTransport.onLingerTimeout, this.settings.lingerTimeout, this);
   }
 
@@ -184,6 +199,19 @@ export class PollingTransport implements Transport {
     return packets;
   }
 
+  /** The oldest queued packets up to {@link POLL_BATCH_BYTES} (at least one); the rest stays. */
+  private takeBatch(): EnginePacket[] {
+    let count = 0;
+    let weight = 0;
+    while (count < this.queue.length) {
+      const next = sizeOf((this.queue[count] as EnginePacket).data);
+      if (count > 0 && weight + next > POLL_BATCH_BYTES) break;
+      weight += next;
+      count++;
+    }
+    return count === this.queue.length ? this.takeQueue() : this.queue.splice(0, count);
+  }
+
   private onPoll(req: IncomingMessage, res: ServerResponse): void {
     if (this.poll !== null) {
       // [EIO4:polling-overlap] Two GETs at once means two clients share a sid, or a broken one:
@@ -204,7 +232,7 @@ export class PollingTransport implements Transport {
     if (this.state === "lingering") {
       this.lingerStep();
     } else if (this.queue.length > 0) {
-      this.answerPoll(this.takeQueue());
+      this.answerPoll(this.takeBatch());
     } else {
       this.sink?.onTransportDrain();
     }
@@ -316,12 +344,7 @@ export class PollingTransport implements Transport {
     const res = this.poll;
     if (res === null) return;
     this.poll = null;
-    let payload = "";
-    // encodePayload calls back synchronously in Node (binary is base64-encoded in place).
-    encodePayload(packets, (encoded) => {
-      payload = encoded;
-    });
-    const body = Buffer.from(payload, "utf8");
+    const body = encodePollingPayload(packets);
     const threshold = this.settings.compressionThreshold;
     const coding = this.pollCoding;
     if (coding === null || threshold === null || body.length < threshold) {
@@ -335,7 +358,12 @@ export class PollingTransport implements Transport {
   }
 
   private writePayload(res: ServerResponse, body: Buffer, coding: ContentCoding | null): void {
-    const headers: OutgoingHttpHeaders = { "Content-Type": "text/plain; charset=UTF-8", "Content-Length": body.length };
+    // no-store, as engine.io: a cached poll would replay packets.
+    const headers: OutgoingHttpHeaders = {
+      "Content-Type": "text/plain; charset=UTF-8",
+      "Content-Length": body.length,
+      "Cache-Control": "no-store",
+    };
     if (coding !== null) headers["Content-Encoding"] = coding;
     if (this.settings.compressionThreshold !== null) {
       // The answer depends on Accept-Encoding; merged with the Vary CORS may have set.

@@ -9,6 +9,7 @@ import {
   createRedisAdapter,
   createShardedRedisAdapter,
   type RedisAdapterOptions,
+  type RedisClientLike,
   type ShardedRedisAdapterOptions,
 } from "../../src/index.ts";
 import type { ClusterAdapter } from "../../src/cluster/cluster-adapter.ts";
@@ -19,6 +20,7 @@ import {
   serverSocket,
   startServer,
   type ClientSocket,
+  type ServerOpts,
   type TestServer,
 } from "../support/harness.ts";
 import type { ServerSocket } from "../support/server.ts";
@@ -82,38 +84,42 @@ export type ClusterMode =
   | { kind: "classic"; options?: RedisAdapterOptions }
   | { kind: "sharded"; options?: ShardedRedisAdapterOptions };
 
-/** A roomcast server joined to the cluster. */
-export interface ClusterNode extends TestServer {
+/** A roomcast server whose adapter joins a cluster through Redis, whatever the clients. */
+export interface AdapterNode extends TestServer {
   name: string;
   key: string;
   mode: ClusterMode;
-  pub: RedisClient;
-  sub: RedisClient;
   /** The adapter of namespace `nsp` (default "/"). */
   adapter(nsp?: string): ClusterAdapter;
 }
 
-/** Starts a roomcast server whose adapter joins the cluster under `key`. */
-export async function startNode(name: string, key: string, mode: ClusterMode, url = REDIS_URL): Promise<ClusterNode> {
-  const pub = await redisClient(url);
-  const sub = await redisClient(url);
+/** A roomcast server joined to the cluster with node-redis clients. */
+export interface ClusterNode extends AdapterNode {
+  pub: RedisClient;
+  sub: RedisClient;
+}
+
+/**
+ * Starts a roomcast server whose adapter (classic or sharded, per `mode`) uses `pub` and `sub`
+ * (any client kind the adapters accept), and waits for its `init()` (`extra`: more server options).
+ */
+export async function startNodeWith(name: string, key: string, mode: ClusterMode, pub: RedisClientLike, sub: RedisClientLike, extra: ServerOpts = {}): Promise<AdapterNode> {
   const adapter =
     mode.kind === "classic"
       ? createRedisAdapter(pub, sub, { key, ...mode.options })
       : createShardedRedisAdapter(pub, sub, { channelPrefix: key, ...mode.options });
-  const server = await startServer({ adapter });
-  const node: ClusterNode = {
-    ...server,
-    name,
-    key,
-    mode,
-    pub,
-    sub,
-    adapter: (nsp = "/") => server.io.of(nsp).adapter as ClusterAdapter,
-  };
+  const server = await startServer({ ...extra, adapter });
+  const node: AdapterNode = { ...server, name, key, mode, adapter: (nsp = "/") => server.io.of(nsp).adapter as ClusterAdapter };
   onCleanup(() => node.adapter().close());
   await node.adapter().init();
   return node;
+}
+
+/** Starts a roomcast server whose adapter joins the cluster under `key` (node-redis clients; `extra`: more server options). */
+export async function startNode(name: string, key: string, mode: ClusterMode, url = REDIS_URL, extra: ServerOpts = {}): Promise<ClusterNode> {
+  const pub = await redisClient(url);
+  const sub = await redisClient(url);
+  return { ...(await startNodeWith(name, key, mode, pub, sub, extra)), pub, sub };
 }
 
 /** Starts `count` nodes (named A, B, C…) on one key. */
@@ -124,13 +130,13 @@ export async function startCluster(count: number, key: string, mode: ClusterMode
 }
 
 /** Resolves once every node's subscriptions requested so far are active (per-room modes). */
-export async function settled(nodes: ClusterNode[], nsp = "/"): Promise<void> {
+export async function settled(nodes: AdapterNode[], nsp = "/"): Promise<void> {
   await Promise.all(nodes.map((node) => node.adapter(nsp).whenSubscribed()));
 }
 
 /** A client connected to a node, with its server-side socket and recorded events. */
 export interface Member {
-  node: ClusterNode;
+  node: AdapterNode;
   client: ClientSocket;
   server: ServerSocket;
   rec: Awaited<ReturnType<typeof connectRecorded>>["rec"];
@@ -138,7 +144,7 @@ export interface Member {
 }
 
 /** Connects an official client (websocket only) to `node`. */
-export async function member(node: ClusterNode, nsp = "/"): Promise<Member> {
+export async function member(node: AdapterNode, nsp = "/"): Promise<Member> {
   const { client, rec } = await connectRecorded(node.url(nsp));
   const id = client.id as string;
   return { node, client, rec, id, server: serverSocket(node.io.of(nsp), id) };

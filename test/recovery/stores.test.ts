@@ -78,7 +78,7 @@ describe("SessionStore", () => {
   const state = (pid: string) => ({ sid: `sid-${pid}`, pid, rooms: [`sid-${pid}`], data: {} });
 
   it("expires sessions from the head, in the order they were stored", () => {
-    const store = new SessionStore();
+    const store = new SessionStore(1000);
     store.put(state("a"), 0, 100);
     store.put(state("b"), 0, 200);
     store.put(state("a"), 0, 300); // a second disconnect moves it to the back
@@ -90,7 +90,7 @@ describe("SessionStore", () => {
   });
 
   it("lets one restore at a time claim a session, and gives it back when released", () => {
-    const store = new SessionStore();
+    const store = new SessionStore(1000);
     store.put(state("a"), 7, 100);
     expect(store.claim("a", 50)?.since).toBe(7);
     expect(store.claim("a", 50)).toBeUndefined();
@@ -99,7 +99,7 @@ describe("SessionStore", () => {
   });
 
   it("refuses an expired session even before the sweep removed it", () => {
-    const store = new SessionStore();
+    const store = new SessionStore(1000);
     store.put(state("a"), 0, 100);
     expect(store.claim("a", 100)).toBeUndefined();
     expect(store.size).toBe(0);
@@ -154,6 +154,7 @@ describe("connectionStateRecovery option", () => {
       maxDisconnectionDuration: 120_000,
       skipMiddlewares: true,
       maxPackets: 10_000,
+      maxSessions: 100_000,
       retention: 210_000,
     });
   });
@@ -161,6 +162,7 @@ describe("connectionStateRecovery option", () => {
   it("refuses nonsense loudly", () => {
     expect(() => resolveRecoveryOptions({ maxDisconnectionDuration: -1 }, 0)).toThrow(TypeError);
     expect(() => resolveRecoveryOptions({ maxPackets: 1.5 }, 0)).toThrow(/maxPackets/);
+    expect(() => resolveRecoveryOptions({ maxSessions: 0 }, 0)).toThrow(/maxSessions/);
     expect(() => resolveRecoveryOptions({ skipMiddlewares: "yes" }, 0)).toThrow(/skipMiddlewares/);
     expect(() => resolveRecoveryOptions({ maxDisconectionDuration: 5 }, 0)).toThrow(/unknown option/);
     expect(() => resolveRecoveryOptions(true, 0)).toThrow(/must be an object/);

@@ -155,8 +155,8 @@ describe("Adapter", () => {
     it("passes volatile and compress flags to each write", () => {
       const { nsp, a, b } = setup();
       nsp.adapter.broadcast(event("n"), { rooms: new Set(["r1"]), flags: { volatile: true, compress: false } });
-      expect(a.client.writes[0]?.opts).toEqual({ volatile: true, compress: false });
-      expect(b.client.writes[0]?.opts).toEqual({ volatile: true, compress: false });
+      expect(a.client.writes[0]?.opts).toEqual({ volatile: true, compress: false, observed: false });
+      expect(b.client.writes[0]?.opts).toEqual({ volatile: true, compress: false, observed: false });
     });
 
     it("leaves flags unset when none are given", () => {

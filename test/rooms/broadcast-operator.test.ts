@@ -92,7 +92,7 @@ describe("BroadcastOperator", () => {
     it("passes volatile and compress to each write and local to the adapter", () => {
       const { op, a, nsp } = setup();
       op.to("a").volatile.compress(false).emit("n");
-      expect(a.client.writes[0]?.opts).toEqual({ volatile: true, compress: false });
+      expect(a.client.writes[0]?.opts).toEqual({ volatile: true, compress: false, observed: false });
 
       const spy = vi.spyOn(nsp.adapter, "broadcast");
       op.local.to("a").emit("n");

@@ -80,7 +80,7 @@ describe("FrameFormatter", () => {
   it("[SIO5:parse-error] shows the decoder's reason for a refused packet, with the server's limit", () => {
     const f = new FrameFormatter("client", { maxAttachments: 2 });
     expect(f.format(frame("42{}"))).toBe("client: 42{}  # SIO refused (INVALID_PAYLOAD): EVENT payload must be a non-empty array");
-    expect(f.format(frame('453-["x"]'))).toBe('client: 453-["x"]  # SIO refused (TOO_MANY_ATTACHMENTS): more than 2 attachments');
+    expect(f.format(frame('453-["x"]'))).toBe('client: 453-["x"]  # SIO refused (TOO_MANY_ATTACHMENTS): too many attachments');
     expect(f.format({ type: "message", data: Buffer.from([9]) })).toBe(
       "client-binary: 09  # SIO refused (UNEXPECTED_BINARY): binary message received with no binary packet pending",
     );

@@ -24,6 +24,8 @@ export interface RawOptions {
   query?: Record<string, string>;
   /** Path (default "/socket.io/"). */
   path?: string;
+  /** Appended to the query string as is (e.g. a repeated key, which `query` cannot express). */
+  rawQuery?: string;
 }
 
 export interface CloseInfo {
@@ -70,7 +72,8 @@ export class RawClient {
   /** Opens the WebSocket and awaits the Engine.IO OPEN packet. */
   static async open(port: number, opts: RawOptions = {}): Promise<{ raw: RawClient; open: OpenPayload }> {
     const qs = new URLSearchParams({ EIO: "4", transport: "websocket", ...opts.query });
-    const raw = new RawClient(`ws://127.0.0.1:${port}${opts.path ?? "/socket.io/"}?${qs.toString()}`, opts);
+    const extra = opts.rawQuery === undefined ? "" : `&${opts.rawQuery}`;
+    const raw = new RawClient(`ws://127.0.0.1:${port}${opts.path ?? "/socket.io/"}?${qs.toString()}${extra}`, opts);
     onCleanup(() => raw.terminate());
     const first = await raw.next((f) => typeof f === "string" && f.startsWith("0"));
     const open = JSON.parse((first as string).slice(1)) as OpenPayload;

@@ -19,6 +19,8 @@ describe("resolveEngineOptions", () => {
       httpCompression: true,
       perMessageDeflate: false,
       addTrailingSlash: true,
+      destroyUpgrade: true,
+      destroyUpgradeTimeout: 1000,
     });
   });
 
@@ -53,6 +55,7 @@ describe("resolveEngineOptions", () => {
     ["a CORS maxAge below zero", { cors: { maxAge: -1 } }],
     ["a cookie name with a space", { cookie: { name: "a b" } }],
     ["a negative compression threshold", { httpCompression: { threshold: -1 } }],
+    ["zero destroyUpgradeTimeout", { destroyUpgradeTimeout: 0 }],
   ])("throws TypeError on %s", (_name, partial) => {
     expect(() => resolveEngineOptions(partial)).toThrow(TypeError);
     expect(() => new EngineServer(partial)).toThrow(TypeError);
@@ -69,6 +72,7 @@ describe("resolveEngineOptions", () => {
       { cors: "*" },
       { cookie: "io" },
       { httpCompression: 1024 },
+      { destroyUpgrade: "no" },
     ];
     for (const partial of bad) {
       expect(() => resolveEngineOptions(partial as Partial<EngineOptions>)).toThrow(TypeError);

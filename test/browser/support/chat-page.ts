@@ -4,7 +4,8 @@
  */
 import type { AddressInfo } from "node:net";
 import type { Locator, Page } from "playwright-core";
-import { createChatServer, type ChatServerHandle } from "../../../examples/chat/server.ts";
+import { createChatServer, type ChatOptions, type ChatServerHandle } from "../../../examples/chat/server.ts";
+import type { ServerOptions } from "../../../src/index.ts";
 
 /** A running chat server on 127.0.0.1 and its base URL. */
 export interface RunningChat extends ChatServerHandle {
@@ -14,9 +15,9 @@ export interface RunningChat extends ChatServerHandle {
   close(): Promise<void>;
 }
 
-/** Starts the chat example on 127.0.0.1, port 0. */
-export async function startChat(): Promise<RunningChat> {
-  const chat = createChatServer();
+/** Starts the chat example on 127.0.0.1, port 0 (with roomcast's and the demo's options, if given). */
+export async function startChat(opts: Partial<ServerOptions> = {}, chatOpts: ChatOptions = {}): Promise<RunningChat> {
+  const chat = createChatServer(opts, chatOpts);
   await new Promise<void>((resolve, reject) => {
     chat.httpServer.once("error", reject);
     chat.httpServer.listen(0, "127.0.0.1", () => resolve());
