@@ -5,15 +5,14 @@
  * unreachable prevent a resume instead of going missing silently.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRedisAdapter, createShardedRedisAdapter, Server, type RedisAdapterOptions } from "../../src/index.ts";
+import { createShardedRedisAdapter, Server } from "../../src/index.ts";
 import { decode } from "../../src/cluster/msgpack.ts";
-import type { RedisAdapter } from "../../src/cluster/redis-adapter.ts";
-import type { RedisRecovery } from "../../src/recovery/redis-recovery.ts";
-import { cleanup, connect, connectError, onCleanup, startServer, waitFor, whenConnected, type ClientOpts, type TestServer } from "../support/harness.ts";
+import { cleanup, connect, connectError, onCleanup, waitFor, whenConnected } from "../support/harness.ts";
 import type { ServerSocket } from "../support/server.ts";
 import { redisAvailable, redisClient, REDIS_URL, uniqueKey, type RedisClient } from "../cluster/support.ts";
 import { RawClient } from "../support/raw.ts";
 import { TcpProxy } from "./proxy.ts";
+import { client, node } from "./redis-node.ts";
 import { CLIENT_KINDS, drop, namesFrom, recorded, resume, type Recorded } from "./support.ts";
 
 const available = await redisAvailable();
@@ -26,46 +25,9 @@ beforeEach(async () => {
   if (available) redis = await redisClient();
 });
 
-interface RecoveryNode extends TestServer {
-  adapter: RedisAdapter;
-  recovery: RedisRecovery;
-}
-
-type NodeOptions = { recovery?: Record<string, unknown>; adapter?: RedisAdapterOptions; pub?: RedisClient; server?: Record<string, unknown> };
-
-/** A roomcast server with recovery on, joined to the cluster `key`; new sockets join "a", a middleware sets data.user. */
-async function node(key: string, opts: NodeOptions = {}): Promise<RecoveryNode> {
-  const pub = opts.pub ?? (await redisClient());
-  const sub = await redisClient();
-  const srv = await startServer({
-    adapter: createRedisAdapter(pub, sub, { key, ...opts.adapter }),
-    connectionStateRecovery: opts.recovery ?? {},
-    ...opts.server,
-  });
-  srv.io.use((socket, next) => {
-    (socket.data as Record<string, unknown>).user = socket.handshake.auth.user ?? "nobody";
-    next();
-  });
-  srv.io.on("connection", (socket: ServerSocket) => {
-    if (!socket.recovered) void socket.join("a");
-  });
-  const adapter = srv.io.of("/").adapter as RedisAdapter;
-  adapter.on("error", () => {});
-  onCleanup(() => adapter.close());
-  await adapter.init();
-  return { ...srv, adapter, recovery: adapter.recovery as RedisRecovery };
-}
-
 /** All keys of a cluster's recovery data. */
 function recoveryKeys(key: string): Promise<string[]> {
   return redis.keys(`${key}-recovery*`);
-}
-
-/** An official client through `proxy`, recorded; resolves with its server-side socket on `srv`. */
-async function client(proxy: TcpProxy, srv: TestServer, opts: ClientOpts = {}): Promise<Recorded & { socket: ServerSocket }> {
-  const next = new Promise<ServerSocket>((resolve) => srv.io.once("connection", resolve));
-  const rec = await recorded(`http://127.0.0.1:${proxy.port}`, { auth: { user: "alice" }, ...opts });
-  return { ...rec, socket: await next };
 }
 
 describe.skipIf(!available).each(CLIENT_KINDS)("recovery on a Redis cluster, %s client", (_kind, opts) => {
