@@ -194,8 +194,11 @@ export class RedisRecovery extends EventEmitter implements SessionRecovery {
     const from = offset === undefined || compareOffsets(offset, since) < 0 ? since : offset;
     const replay = new RedisReplay(session, compareOffsets, (done, resumed) => {
       this.restores.delete(done as RedisReplay);
-      // Not resumed after all (refused, connection gone): the session waits for another try.
-      if (!resumed) void this.write(() => this.commands.save(pid, owner, this.opts.maxDisconnectionDuration, this.logTtl, {}));
+      if (resumed) return;
+      // Not resumed after all (refused, connection gone): the rooms joined for it here are left
+      // (unless a socket with its id is connected again), the session waits for another try.
+      if (!this.live.has(session.sid)) this.host.leaveAll(session.sid);
+      void this.write(() => this.commands.save(pid, owner, this.opts.maxDisconnectionDuration, this.logTtl, {}));
     });
     replay.owner = owner;
     let outcome: ReadOutcome = "failed";

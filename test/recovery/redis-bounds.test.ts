@@ -164,3 +164,25 @@ describe("LogReader", () => {
     expect(await reader.read(replayOf(["a"]), padOffset("0-0"), undefined, () => true)).toBe("failed");
   });
 });
+
+describe.skipIf(!available)("recovery on Redis: an abandoned restore", () => {
+  it("leaves the rooms it joined for the session when the restore is cancelled (the connection went away)", async () => {
+    const key = uniqueKey("rec-bounds");
+    const a = await node(key);
+    const { client: c, socket: before, log, received } = await client(await TcpProxy.start(a.port), a);
+    a.io.to("a").emit("seen");
+    await received("seen");
+    const offset = log.find((e) => e[0] === "seen")?.at(-1) as string;
+    const pid = (c as unknown as { _pid: string })._pid;
+    await drop(c, before);
+    expect(a.adapter.rooms.has("a")).toBe(false);
+    const pending = await a.recovery.restore(pid, offset);
+    expect(pending).toBeDefined();
+    expect(a.adapter.rooms.has("a")).toBe(true);
+    pending?.cancel();
+    expect(a.adapter.rooms.has("a")).toBe(false);
+    expect(a.adapter.sids.has(before.id)).toBe(false);
+    // The session is still there for a later try.
+    expect((await resume(c, a.io)).recovered).toBe(true);
+  });
+});
