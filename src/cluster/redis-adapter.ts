@@ -165,7 +165,11 @@ export class RedisAdapter extends ClusterAdapter {
       const wire = toWireOptions(opts, true);
       // [SIO5:recovery-offset] `logged` tells every server (this one too) to deliver it.
       wire.flags = { ...wire.flags, logged: true };
-      recovery.log(packet, opts, this.broadcastChannel(opts), (logged) => encode([this.uid, logged, wire]));
+      // Per-room mode: on the namespace channel, which every server holds from init(). This
+      // server delivers a logged packet only when it comes back, and a room it has just joined
+      // (a socket's own room at connect) may not be subscribed yet.
+      const channel = this.perRoom ? this.channels.broadcast : this.broadcastChannel(opts);
+      recovery.log(packet, opts, channel, (logged) => encode([this.uid, logged, wire]));
       return;
     }
     super.broadcast(packet, opts);

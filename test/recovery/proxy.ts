@@ -12,6 +12,8 @@ export class TcpProxy {
   target: number;
   private readonly server: net.Server;
   private readonly open = new Set<net.Socket>();
+  /** The client-side sockets, whose bytes {@link hold} stops forwarding. */
+  private readonly clients = new Set<net.Socket>();
   private refusing = false;
 
   private constructor(target: number) {
@@ -44,6 +46,16 @@ export class TcpProxy {
     this.refusing = false;
   }
 
+  /** Stops forwarding what clients send (connections stay open) until {@link release}. */
+  hold(): void {
+    for (const client of this.clients) client.pause();
+  }
+
+  /** Forwards what clients send again, what was held first. */
+  release(): void {
+    for (const client of this.clients) client.resume();
+  }
+
   /** Closes the proxy and every connection through it. */
   close(): Promise<void> {
     for (const socket of this.open) socket.destroy();
@@ -57,6 +69,8 @@ export class TcpProxy {
       return;
     }
     const upstream = net.connect(this.target, "127.0.0.1");
+    this.clients.add(client);
+    client.once("close", () => this.clients.delete(client));
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],

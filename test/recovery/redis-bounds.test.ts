@@ -4,16 +4,17 @@
  * replay is read in pages (a few at a time per namespace, stopped when the client is gone),
  * and logged broadcasts are counted as published.
  */
+import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LogRead, RecoveryCommands } from "../../src/cluster/recovery-commands.ts";
 import { LogReader, READ_CONCURRENCY, READ_PAGE } from "../../src/recovery/redis-read.ts";
 import { padOffset } from "../../src/recovery/redis-entries.ts";
 import { Replay } from "../../src/recovery/replay.ts";
 import { encode } from "../../src/cluster/msgpack.ts";
-import { cleanup, waitFor } from "../support/harness.ts";
+import { cleanup, onCleanup, waitFor } from "../support/harness.ts";
 import { RawClient } from "../support/raw.ts";
 import type { ServerSocket } from "../support/server.ts";
-import { redisAvailable, uniqueKey } from "../cluster/support.ts";
+import { REDIS_URL, redisAvailable, uniqueKey, type RedisClient } from "../cluster/support.ts";
 import { TcpProxy } from "./proxy.ts";
 import { client, node } from "./redis-node.ts";
 import { drop, namesFrom, recorded, resume } from "./support.ts";
@@ -184,5 +185,32 @@ describe.skipIf(!available)("recovery on Redis: an abandoned restore", () => {
     expect(a.adapter.sids.has(before.id)).toBe(false);
     // The session is still there for a later try.
     expect((await resume(c, a.io)).recovered).toBe(true);
+  });
+});
+
+describe.skipIf(!available)("recovery on Redis in per-room mode", () => {
+  it("delivers logged packets for a room this server has just joined, before its subscription is active", async () => {
+    const key = uniqueKey("rec-bounds");
+    const url = new URL(REDIS_URL);
+    const subProxy = await TcpProxy.start(Number(url.port || 6379));
+    const sub = createClient({ socket: { host: "127.0.0.1", port: subProxy.port } });
+    sub.on("error", () => {});
+    await sub.connect();
+    onCleanup(async () => {
+      if (sub.isOpen) await sub.close();
+    });
+    const a = await node(key, { adapter: { subscriptionMode: "per-room" }, sub: sub as unknown as RedisClient });
+    a.io.removeAllListeners("connection");
+    a.io.on("connection", (socket: ServerSocket) => {
+      void socket.join("fresh");
+      socket.emit("direct");
+      a.io.to("fresh").emit("to-fresh");
+    });
+    // The subscriber's SUBSCRIBEs for the socket's own room and "fresh" wait in the proxy.
+    subProxy.hold();
+    onCleanup(() => subProxy.release());
+    const { received } = await recorded(a.url());
+    await Promise.all([received("direct"), received("to-fresh")]);
+    subProxy.release();
   });
 });

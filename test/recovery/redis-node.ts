@@ -17,12 +17,12 @@ export interface RecoveryNode extends TestServer {
   recovery: RedisRecovery;
 }
 
-export type NodeOptions = { recovery?: Record<string, unknown>; adapter?: RedisAdapterOptions; pub?: RedisClient; server?: Record<string, unknown> };
+export type NodeOptions = { recovery?: Record<string, unknown>; adapter?: RedisAdapterOptions; pub?: RedisClient; sub?: RedisClient; server?: Record<string, unknown> };
 
 /** A roomcast server with recovery on, joined to the cluster `key`; new sockets join "a", a middleware sets data.user. */
 export async function node(key: string, opts: NodeOptions = {}): Promise<RecoveryNode> {
   const pub = opts.pub ?? (await redisClient());
-  const sub = await redisClient();
+  const sub = opts.sub ?? (await redisClient());
   const srv = await startServer({
     adapter: createRedisAdapter(pub, sub, { key, ...opts.adapter }),
     connectionStateRecovery: opts.recovery ?? {},
