@@ -22,9 +22,13 @@ interface SocketData {
 type AppSocket = Socket<ClientToServer, ServerToClient, InterServer, SocketData>;
 
 const recovery: ConnectionStateRecoveryOptions = { maxDisconnectionDuration: 60_000, skipMiddlewares: false, maxPackets: 5000, maxSessions: 50_000 };
+function withRecovery(value: ConnectionStateRecoveryOptions | false): Partial<ServerOptions> {
+  return { connectionStateRecovery: value };
+}
+const loose = { skipMiddlewares: "no" };
 // @ts-expect-error skipMiddlewares is a boolean
-const badRecovery: ConnectionStateRecoveryOptions = { skipMiddlewares: "no" };
-void badRecovery;
+void withRecovery(loose);
+void withRecovery(false);
 const options: Partial<ServerOptions> = {
   pingInterval: 10_000,
   perMessageDeflate: { threshold: 2048 },
