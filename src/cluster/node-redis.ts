@@ -34,7 +34,10 @@ interface BufferReplies {
   readonly returnBuffers: true;
 }
 
-const BUFFER_REPLIES: BufferReplies = Object.freeze({ typeMapping: Object.freeze({ 36: Buffer }), returnBuffers: true });
+/** A fresh object per command: node-redis may add its own fields to the options it is given. */
+function bufferReplies(): BufferReplies {
+  return { typeMapping: { 36: Buffer }, returnBuffers: true };
+}
 
 /** `createClient()` (also what `nodeClient()` gives): `sendCommand(args, options?)`. */
 interface NodeRedisClientApi extends NodeRedisApi {
@@ -143,7 +146,7 @@ export class NodeRedisConnection implements RedisConnection {
   }
 
   command(args: ReadonlyArray<string | Buffer>, key?: string, options?: CommandOptions): Promise<unknown> {
-    const replies = options?.buffers === true ? BUFFER_REPLIES : undefined;
+    const replies = options?.buffers === true ? bufferReplies() : undefined;
     if (this.isCluster) return call(() => (this.client as NodeRedisClusterApi).sendCommand(key, false, args, replies));
     return call(() => (this.client as NodeRedisClientApi).sendCommand(args, replies));
   }
