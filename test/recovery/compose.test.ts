@@ -64,7 +64,7 @@ describe.each(implementations)("%s with recovery on", (_name, make) => {
 });
 
 describe("connection state recovery with main's features", () => {
-  it("packetCreate sees a logged broadcast with its offset, once per recipient connection", async () => {
+  it("packetCreate sees a logged broadcast and a plain socket.emit with their offset", async () => {
     const srv = await joined();
     const { client, server } = await connectPair(srv.io, srv.url());
     const created: string[] = [];
@@ -74,7 +74,10 @@ describe("connection state recovery with main's features", () => {
     const got = waitFor(client, "news");
     srv.io.to("a").emit("news", "n");
     const [, offset] = (await got) as [string, string];
-    expect(created).toEqual([`2["news","n","${offset}"]`]);
+    const direct = waitFor(client, "direct");
+    server.emit("direct");
+    const [directOffset] = (await direct) as [string];
+    expect(created).toEqual([`2["news","n","${offset}"]`, `2["direct","${directOffset}"]`]);
   });
 
   it("with a custom parser (msgpack), adds the offset before the one encoding of a broadcast, and replays through it", async () => {
