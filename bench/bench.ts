@@ -77,6 +77,11 @@ const verdict = (r: number, t: number): string => (Number.isFinite(r) ? (r <= t 
 for (const s of fanout?.summary ?? []) {
   const what = s.unit === "conn" ? "CPU per connection" : "CPU per delivered message";
   rows.push([`fan-out ${s.scenario} ${s.title}: ${what}`, fmt(num(s.cpuRatio)), `≤${s.target}`, verdict(num(s.cpuRatio), s.target)]);
+  // Issue 12 (present when the recovery variants ran, `-- --recovery`).
+  const overhead = num(s.recoveryOverhead);
+  if (Number.isFinite(overhead)) rows.push([`fan-out ${s.scenario}: recovery on / off (roomcast)`, fmt(overhead), "≤1.2", verdict(overhead, 1.2)]);
+  const versus = num(s.recoveryRatio);
+  if (Number.isFinite(versus)) rows.push([`fan-out ${s.scenario}: recovery on, roomcast / socket.io`, fmt(versus), "<1", versus < 1 ? "meets" : "misses"]);
 }
 if (memory) {
   rows.push(["memory: RSS growth per 1000 connections", fmt(num(memory.rssRatio)), `≤${memory.target}`, verdict(num(memory.rssRatio), memory.target)]);

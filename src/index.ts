@@ -15,6 +15,8 @@ export type { ServerOptions, SocketIoOptions } from "./options.ts";
 export { ServerMetrics } from "./observe/metrics.ts";
 export type { ConnectErrorCode, MetricsSnapshot } from "./observe/metrics.ts";
 export type { HealthOptions, MetricsOptions } from "./observe/observer.ts";
+export type { ConnectionStateRecoveryOptions, RecoveryOptions } from "./recovery/options.ts";
+export type { PendingRestore, RecoverableSocket, SessionRecovery, SessionState } from "./recovery/types.ts";
 export type { MetricsRegistry } from "./observe/prom-client.ts";
 export { Namespace } from "./namespaces/namespace.ts";
 export type { ExtendedError, NamespaceMiddleware, NamespaceReservedEvents } from "./namespaces/namespace.ts";

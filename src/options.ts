@@ -7,6 +7,7 @@ import type { Server as HttpServer } from "node:http";
 import type { AdapterOption } from "./compat/socket-io-adapter.ts";
 import type { HealthOptions, MetricsOptions } from "./observe/observer.ts";
 import { checkParser, type ParserOption } from "./protocol/parser.ts";
+import { checkRecoveryOption, type ConnectionStateRecoveryOptions } from "./recovery/options.ts";
 
 /** Socket.IO-level options. */
 export interface SocketIoOptions {
@@ -45,6 +46,12 @@ export interface SocketIoOptions {
   metrics: boolean | MetricsOptions;
   /** `{ path }`: answer `GET path` with 200 and a small JSON body (a load balancer's probe). Default false. */
   health: false | HealthOptions;
+  /**
+   * Connection state recovery (socket.io 4.6+): a client that comes back after a brief
+   * disconnection gets its id, rooms and data back, and the packets it missed. Off by default
+   * (`false` too); `{}` turns it on with the defaults. See README "Connection state recovery".
+   */
+  connectionStateRecovery?: ConnectionStateRecoveryOptions | false;
 }
 
 /** Everything `new Server(…, opts)` accepts. */
@@ -82,6 +89,7 @@ export function resolveSocketIoOptions(partial: Partial<SocketIoOptions> = {}): 
     throw new TypeError("roomcast: option path must be a non-empty string");
   }
   checkObserveOptions(opts);
+  checkRecoveryOption(opts.connectionStateRecovery);
   return opts;
 }
 
@@ -141,31 +149,14 @@ const SOCKET_IO_KEYS = new Set<string>([
   "maxDynamicNamespaces",
   "metrics",
   "health",
+  "connectionStateRecovery",
 ]);
-
-/**
- * socket.io options roomcast does not implement yet, each with its reason: refused at
- * construction, never ignored.
- */
-const UNSUPPORTED_SOCKET_IO: Readonly<Record<string, string>> = {
-  connectionStateRecovery: "connectionStateRecovery is not supported yet",
-};
-
-/** Refuses the Socket.IO options roomcast does not implement. */
-export function checkSocketIoOptionNames(opts: object): void {
-  for (const [key, value] of Object.entries(opts)) {
-    const reason = UNSUPPORTED_SOCKET_IO[key];
-    if (reason !== undefined && value !== undefined && value !== false) throw new TypeError(`roomcast: ${reason}`);
-  }
-}
 
 /** Splits user options into Socket.IO-level and Engine.IO-level parts. */
 export function splitOptions(opts: Partial<ServerOptions>): { sio: Partial<SocketIoOptions>; engine: Partial<EngineOptions> } {
   const sio: Record<string, unknown> = {};
   const engine: Record<string, unknown> = {};
-  checkSocketIoOptionNames(opts);
   for (const [key, value] of Object.entries(opts)) {
-    if (key in UNSUPPORTED_SOCKET_IO) continue;
     (SOCKET_IO_KEYS.has(key) ? sio : engine)[key] = value;
   }
   return { sio: sio as Partial<SocketIoOptions>, engine: engine as Partial<EngineOptions> };

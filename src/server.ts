@@ -24,6 +24,7 @@ import {
   type ReservedOrUserListener,
 } from "./typed-events.ts";
 import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
+import { resolveRecoveryOptions, type RecoveryOptions } from "./recovery/options.ts";
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
 import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
@@ -77,6 +78,7 @@ export class Server<
   private readonly registry: NamespaceRegistry;
   private adapterCtor: AdapterOption;
   private readonly observer: Observer;
+  private readonly recovery: RecoveryOptions | undefined;
   /** Attached to an HTTP server and not closed since (attach/listen refuse a second one). */
   private attached = false;
 
@@ -95,8 +97,10 @@ export class Server<
     this.sio = resolveSocketIoOptions(sio);
     ({ encoder: this.encoder, customParser: this.customParser } = resolveParser(this.sio.parser));
     // Validated now, not at attach: an unsupported or unknown option fails at construction.
-    resolveEngineOptions(engine);
+    const engineResolved = resolveEngineOptions(engine);
     this.engineOpts = engine;
+    // The log keeps packets as long as a dead connection may go unnoticed, plus the session's life.
+    this.recovery = resolveRecoveryOptions(this.sio.connectionStateRecovery, engineResolved.pingInterval + engineResolved.pingTimeout);
     this.adapterCtor = this.sio.adapter ?? Adapter;
     this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);
     this.observer = new Observer(this, this.sio);
@@ -126,6 +130,11 @@ export class Server<
     return this.sio.cleanupEmptyChildNamespaces;
   }
 
+  /** @internal The `connectionStateRecovery` option, resolved (undefined: off). */
+  get recoveryOptions(): RecoveryOptions | undefined {
+    return this.recovery;
+  }
+
   /** @internal The adapter class namespaces instantiate. */
   get adapterConstructor(): AdapterOption {
     return this.adapterCtor;
@@ -137,11 +146,9 @@ export class Server<
   adapter(ctor?: AdapterOption): AdapterOption | this {
     if (!ctor) return this.adapterCtor;
     this.adapterCtor = ctor;
-    for (const nsp of this.registry.exact.values()) {
-      void nsp.adapter.close();
-      // The namespace's own path: a failed init (Redis unreachable) is an `error` event.
-      nsp.adapter = nsp.createAdapter(ctor);
-    }
+    // Same path as a namespace's own adapter: recovery enabled, and a failed init (Redis
+    // unreachable) an `error` event, never an unhandled rejection.
+    for (const nsp of this.registry.exact.values()) nsp.replaceAdapter(ctor);
     return this;
   }
 

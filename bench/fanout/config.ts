@@ -3,7 +3,7 @@
  */
 import { parseArgs } from "node:util";
 import { RESULTS_DIR } from "../results.ts";
-import { ALL_IMPLS, IMPLS, type Impl } from "./ipc.ts";
+import { ALL_IMPLS, IMPLS, RECOVERY_IMPLS, type Impl } from "./ipc.ts";
 import { SCENARIO_IDS, parseScenarioList, type ScenarioId } from "./scenarios.ts";
 
 /** A resolved fan-out configuration. */
@@ -47,7 +47,10 @@ export const USAGE = `usage: node --import tsx bench/fanout/run.ts [options]
   --scenarios <list> comma-separated subset of ${SCENARIO_IDS.join(",")} (default all)
   --impls <list>     comma-separated subset of ${ALL_IMPLS.join(",")} (default roomcast,socketio);
                      bare = a minimal server writing one pre-built frame per recipient (the floor);
-                     roomcast-metrics = roomcast with its metrics option on (ratio against roomcast)
+                     roomcast-metrics = roomcast with its metrics option on (ratio against roomcast);
+                     *-recovery = with connectionStateRecovery: {}
+  --recovery         connection state recovery's cost: scenario a (unless --scenarios) with
+                     ${RECOVERY_IMPLS.join(",")} (unless --impls)
   --concurrency <n>  parallel connection attempts (default 100)
   --samples <int>    latency samples per run (default 20000)
   --deadline <ms>    watchdog per step (default 120000)
@@ -77,6 +80,7 @@ export function parseFanoutArgs(argv: string[]): FanoutConfig | "help" {
     options: {
       quick: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
+      recovery: { type: "boolean", default: false },
       n: { type: "string" },
       m: { type: "string" },
       warmup: { type: "string" },
@@ -105,8 +109,8 @@ export function parseFanoutArgs(argv: string[]): FanoutConfig | "help" {
     concurrency: int(values.concurrency, 100, "concurrency", 1),
     samples: int(values.samples, 20_000, "samples", 1),
     deadlineMs: int(values.deadline, 120_000, "deadline", 1000),
-    scenarios: values.scenarios !== undefined ? parseScenarioList(values.scenarios) : [...SCENARIO_IDS],
-    impls: values.impls !== undefined ? parseImpls(values.impls) : [...IMPLS],
+    scenarios: values.scenarios !== undefined ? parseScenarioList(values.scenarios) : values.recovery === true ? ["a"] : [...SCENARIO_IDS],
+    impls: values.impls !== undefined ? parseImpls(values.impls) : [...(values.recovery === true ? RECOVERY_IMPLS : IMPLS)],
     quick,
     out: values.out ?? RESULTS_DIR,
     fault: values.fault ?? "",

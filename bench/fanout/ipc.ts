@@ -7,18 +7,29 @@ import type { BroadcastKind, ScenarioId } from "./scenarios.ts";
 /**
  * Which server implementation a server process runs; "bare" is the benchmark's physical floor
  * (bare-server.ts), not a contender; "roomcast-metrics" is roomcast with its `metrics` option
- * on (Prometheus exporter included), to measure what counting costs.
+ * on (Prometheus exporter included), to measure what counting costs. The "-recovery" variants
+ * run with `connectionStateRecovery: {}` (every broadcast logged, with its offset on the wire).
  */
-export type Impl = "roomcast" | "socketio" | "bare" | "roomcast-metrics";
+export type Impl = "roomcast" | "socketio" | "bare" | "roomcast-metrics" | "roomcast-recovery" | "socketio-recovery";
 
 /** The implementations run by default (roomcast against socket.io), in their default order. */
 export const IMPLS: readonly Impl[] = ["roomcast", "socketio"];
 
-/** Every implementation `--impls` accepts; "bare" and "roomcast-metrics" are opt-in. */
-export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare", "roomcast-metrics"];
+/** What `--recovery` runs: roomcast with recovery off and on, and socket.io with it on. */
+export const RECOVERY_IMPLS: readonly Impl[] = ["roomcast", "roomcast-recovery", "socketio-recovery"];
+
+/** Every implementation `--impls` accepts; "bare", "roomcast-metrics" and the recovery variants are opt-in. */
+export const ALL_IMPLS: readonly Impl[] = ["roomcast", "socketio", "bare", "roomcast-metrics", "roomcast-recovery", "socketio-recovery"];
 
 /** Display names. */
-export const IMPL_LABEL: Readonly<Record<Impl, string>> = { roomcast: "roomcast", socketio: "socket.io", bare: "bare", "roomcast-metrics": "roomcast+metrics" };
+export const IMPL_LABEL: Readonly<Record<Impl, string>> = {
+  roomcast: "roomcast",
+  socketio: "socket.io",
+  bare: "bare",
+  "roomcast-metrics": "roomcast+metrics",
+  "roomcast-recovery": "roomcast+recovery",
+  "socketio-recovery": "socket.io+recovery",
+};
 
 /** A process's resource counters at one instant; `t` is epoch milliseconds with sub-ms precision. */
 export interface Snapshot {

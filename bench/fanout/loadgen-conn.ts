@@ -146,7 +146,8 @@ export class Conn {
         if (!text.startsWith("430")) return this.fail(`client ${this.index}: expected ack 430, got ${text}`);
         return this.becomeReady();
       case "ready":
-        if (text === '42["end"]') return this.sink.onEnd(this);
+        // `42["end","<offset>"]` when the server runs connection state recovery.
+        if (text === '42["end"]' || text.startsWith('42["end",')) return this.sink.onEnd(this);
         return this.sink.onError(this, `client ${this.index}: unexpected frame ${text.slice(0, 80)}`);
       case "closed":
         return;

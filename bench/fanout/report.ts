@@ -9,6 +9,12 @@ import { IMPL_LABEL, type Impl } from "./ipc.ts";
 import type { RunRecord } from "./phases.ts";
 import { SCENARIOS, type ScenarioId } from "./scenarios.ts";
 
+/**
+ * Issue 12's goals for connection state recovery's cost: roomcast with recovery on at most
+ * 1.2× its own CPU with recovery off, and below socket.io with recovery on.
+ */
+export const RECOVERY_GOALS = { overhead: 1.2, versusSocketIo: 1 } as const;
+
 /** Issue 4's targets for the CPU ratio roomcast / socket.io, per scenario. */
 export const CPU_TARGETS: Readonly<Record<ScenarioId, number>> = { a: 0.55, b: 0.55, c: 0.55, d: 0.6, e: 0.55, f: 0.25 };
 
@@ -55,6 +61,10 @@ export interface ScenarioSummary {
   /** roomcast with metrics / roomcast without, delivery rate. */
   metricsRateRatio: number;
   target: number;
+  /** roomcast with recovery on / roomcast with it off, server CPU per unit (NaN unless both ran). */
+  recoveryOverhead: number;
+  /** roomcast / socket.io, both with recovery on, server CPU per unit (NaN unless both ran). */
+  recoveryRatio: number;
 }
 
 function summarizeImpl(impl: Impl, runs: RunRecord[]): ImplSummary {
@@ -85,6 +95,8 @@ export function summarize(cfg: FanoutConfig, records: RunRecord[]): ScenarioSumm
     const sio = impls.find((i) => i.impl === "socketio");
     const bare = impls.find((i) => i.impl === "bare");
     const withMetrics = impls.find((i) => i.impl === "roomcast-metrics");
+    const rcRec = impls.find((i) => i.impl === "roomcast-recovery");
+    const sioRec = impls.find((i) => i.impl === "socketio-recovery");
     const r = (f: (s: ImplSummary) => number): number => (rc && sio ? ratio(f(rc), f(sio)) : Number.NaN);
     const fl = (f: (s: ImplSummary) => number): number => (bare && sio ? ratio(f(bare), f(sio)) : Number.NaN);
     return {
@@ -101,6 +113,8 @@ export function summarize(cfg: FanoutConfig, records: RunRecord[]): ScenarioSumm
       metricsRatio: rc && withMetrics ? ratio(withMetrics.cpuPerUnitUs, rc.cpuPerUnitUs) : Number.NaN,
       metricsRateRatio: rc && withMetrics ? ratio(withMetrics.ratePerSec, rc.ratePerSec) : Number.NaN,
       target: CPU_TARGETS[id],
+      recoveryOverhead: rcRec && rc ? ratio(rcRec.cpuPerUnitUs, rc.cpuPerUnitUs) : Number.NaN,
+      recoveryRatio: rcRec && sioRec ? ratio(rcRec.cpuPerUnitUs, sioRec.cpuPerUnitUs) : Number.NaN,
     };
   });
 }
@@ -151,6 +165,15 @@ export function formatTable(cfg: FanoutConfig, summary: ScenarioSummary[]): stri
       const within = s.metricsRatio <= 1.03 ? "within 3%" : "above 3%";
       rows.push(["", "metrics: on / off", "", fmt(s.metricsRatio, 3), "", fmt(s.metricsRateRatio, 3), "", "", "", "", "", within, ""]);
     }
+    if (Number.isFinite(s.recoveryOverhead)) {
+      const goal = RECOVERY_GOALS.overhead;
+      const verdict = s.recoveryOverhead <= goal ? "meets" : "misses";
+      rows.push(["", "recovery on / off (roomcast)", "", fmt(s.recoveryOverhead), "", "", "", "", "", "", "", `${verdict} ≤${goal}`, ""]);
+    }
+    if (Number.isFinite(s.recoveryRatio)) {
+      const verdict = s.recoveryRatio < RECOVERY_GOALS.versusSocketIo ? "meets" : "misses";
+      rows.push(["", "recovery on: roomcast / socket.io", "", fmt(s.recoveryRatio), "", "", "", "", "", "", "", `${verdict} <${RECOVERY_GOALS.versusSocketIo}`, ""]);
+    }
   }
   const head =
     `fan-out: N=${cfg.n} recipients, M=${cfg.m} measured broadcasts (+${cfg.warmup} warm-up), ` +
@@ -177,6 +200,14 @@ export function chartPanels(summary: ScenarioSummary[]): ChartPanel[] {
   const panels: ChartPanel[] = [];
   const msgs = summary.filter((s) => s.unit === "msg");
   if (msgs.length > 0) panels.push({ title: "Server CPU per delivered message", unit: "µs / message", groups: msgs.map(group) });
+  const recovering = summary.filter((s) => s.unit === "msg" && Number.isFinite(s.recoveryRatio));
+  if (recovering.length > 0) {
+    panels.push({
+      title: "With connection state recovery on: server CPU per delivered message",
+      unit: "µs / message",
+      groups: recovering.map((s) => ({ label: `${s.scenario} ${s.title}`, roomcast: pick(s, "roomcast-recovery"), socketio: pick(s, "socketio-recovery") })),
+    });
+  }
   const conns = summary.filter((s) => s.unit === "conn");
   if (conns.length > 0) panels.push({ title: "Server CPU per connection (connect + join ramp)", unit: "µs / connection", groups: conns.map(group) });
   return panels;

@@ -3,8 +3,10 @@
  * (`--impl roomcast|socketio|bare`, see bare-server.ts), driven through the API they share
  * (bench-io.ts). `--impl roomcast-metrics` (or `--metrics` with roomcast) turns roomcast's
  * `metrics` option on, Prometheus exporter included (nothing scrapes it during a run: this
- * measures what counting costs the broadcast path). It takes commands over IPC from the orchestrator and answers with
- * snapshots of its own CPU and memory, so the orchestrator can charge each phase exactly.
+ * measures what counting costs the broadcast path); `roomcast-recovery` and `socketio-recovery`
+ * run with connection state recovery on. It takes commands over IPC from the orchestrator and
+ * answers with snapshots of its own CPU and memory, so the orchestrator can charge each phase
+ * exactly.
  *
  * Clients join rooms with `42<id>["join", rooms, role]` and get an empty ack; role "sender"
  * marks the socket scenario (c) broadcasts from.
@@ -44,17 +46,19 @@ const http = createServer((_req, res) => {
 });
 
 async function createIo(): Promise<BenchIo> {
-  if (impl === "roomcast" || impl === "roomcast-metrics") {
+  // The same option for both servers: every broadcast is logged and carries its offset.
+  const recovery = impl.endsWith("-recovery") ? { connectionStateRecovery: {} } : {};
+  if (impl === "roomcast" || impl === "roomcast-metrics" || impl === "roomcast-recovery") {
     const { Server } = await import("../../src/index.ts");
     const metrics = impl === "roomcast-metrics" || values.metrics === true;
-    return new Server(http, metrics ? { metrics: { path: "/metrics" } } : {});
+    return new Server(http, { ...recovery, ...(metrics ? { metrics: { path: "/metrics" } } : {}) });
   }
   if (impl === "bare") {
     const { BareServer } = await import("./bare-server.ts");
     return new BareServer(http);
   }
   const { Server } = await import("socket.io");
-  return new Server(http);
+  return new Server(http, recovery);
 }
 
 const io = await createIo();

@@ -103,6 +103,7 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.recovery?.close();
     this.pending.failAll(new RedisAdapterError("ROOMCAST_ERR_REDIS_CLOSED", "the adapter was closed"));
     this.acks.clear();
     for (const timer of this.releaseTimers) clearTimeout(timer);
@@ -196,15 +197,19 @@ export abstract class AdapterCore extends Adapter implements LinkMember {
     if (this.closed) return;
     const pub = this.link.pub;
     if (!pub.isReady()) {
-      if (!this.dropReported) {
-        this.dropReported = true;
-        this.reportError(this.notReady("cluster messages are dropped until it is back"));
-      }
+      this.reportDropped("cluster messages are dropped until it is back");
       return;
     }
     pub.publish(channel, payload, sharded).then(undefined, this.onPublishError);
     const metrics = this.nsp.metrics;
     if (metrics) metrics.clusterPublished++;
+  }
+
+  /** Reports, once per outage, that the publisher is not ready and what that costs. */
+  protected reportDropped(consequence: string): void {
+    if (this.dropReported) return;
+    this.dropReported = true;
+    this.reportError(this.notReady(consequence));
   }
 
   /** The error for an operation that needs Redis while the publisher is not ready. */

@@ -26,6 +26,13 @@ export interface RedisAdapterOptions {
    * wire stays the same, so it mixes with pattern servers and emitters.
    */
   subscriptionMode?: ClassicSubscriptionMode;
+  /**
+   * With connection state recovery on: how often (ms) each connected socket's session is
+   * refreshed in Redis and its `data` saved if it changed. After its server dies, a session
+   * stays resumable for `maxDisconnectionDuration` plus up to twice this, with `data` as of the
+   * last save. Default 10000.
+   */
+  sessionRefreshInterval?: number;
 }
 
 /** Options of {@link createShardedRedisAdapter}. */
@@ -109,6 +116,7 @@ export function createRedisAdapter(
     requestsTimeout: positive("requestsTimeout", options.requestsTimeout, 5000),
     publishOnSpecificResponseChannel: options.publishOnSpecificResponseChannel === true,
     subscriptionMode: oneOf("subscriptionMode", options.subscriptionMode, ["pattern", "per-room"], "pattern"),
+    sessionRefreshInterval: positive("sessionRefreshInterval", options.sessionRefreshInterval, 10_000),
   };
   const kinds: SubscriptionKind[] = resolved.subscriptionMode === "pattern" ? ["channel", "pattern"] : ["channel"];
   const shared = link(pubClient, subClient, { role: "publisher" }, { role: "subscriber", kinds });

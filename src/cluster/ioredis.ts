@@ -7,7 +7,7 @@
  */
 import { call, missingMethods, unfit, type ConnectionNeeds } from "./connection-needs.ts";
 import type { RedisEventListener, RedisMessageListener } from "./redis-client.ts";
-import type { ConnectionEvent, RedisConnection, SubscriptionKind } from "./redis-connection.ts";
+import type { CommandOptions, ConnectionEvent, RedisConnection, SubscriptionKind } from "./redis-connection.ts";
 
 type Variadic = (...channels: string[]) => Promise<unknown>;
 
@@ -20,7 +20,9 @@ interface IoRedisApi {
   off(event: string, listener: (...args: never[]) => void): unknown;
   publish(channel: string, message: string | Buffer): Promise<unknown>;
   spublish(channel: string, message: string | Buffer): Promise<unknown>;
-  call(command: string, ...args: string[]): Promise<unknown>;
+  call(command: string, ...args: Array<string | Buffer>): Promise<unknown>;
+  /** `call` with bulk-string replies as Buffers (ioredis v5+). */
+  callBuffer?(command: string, ...args: Array<string | Buffer>): Promise<unknown>;
   subscribe: Variadic;
   unsubscribe: Variadic;
   psubscribe: Variadic;
@@ -149,10 +151,15 @@ export class IoRedisConnection implements RedisConnection {
     return Promise.all(gone.map((channel) => call(() => method.call(this.client, channel))));
   }
 
-  command(args: string[], _key?: string): Promise<unknown> {
-    // ioredis routes cluster commands by the keys it finds in the arguments.
-    const [name = "", ...rest] = args;
-    return call(() => this.client.call(name, ...rest));
+  command(args: ReadonlyArray<string | Buffer>, _key?: string, options?: CommandOptions): Promise<unknown> {
+    // ioredis routes cluster commands by the keys it finds in the arguments (for EVAL and
+    // EVALSHA: the `numkeys` keys after the script).
+    const [first = "", ...rest] = args;
+    const name = String(first);
+    if (options?.buffers !== true) return call(() => this.client.call(name, ...rest));
+    const { callBuffer } = this.client;
+    if (typeof callBuffer !== "function") return Promise.reject(new TypeError(`${this.description} has no callBuffer() (binary replies need ioredis v5+)`));
+    return call(() => callBuffer.call(this.client, name, ...rest));
   }
 
   commandOnEveryNode(args: string[]): Promise<unknown[]> {

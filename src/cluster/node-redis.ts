@@ -5,7 +5,7 @@
  */
 import { call, missingMethods, unfit, type ConnectionNeeds } from "./connection-needs.ts";
 import type { RedisEventListener, RedisMessageListener } from "./redis-client.ts";
-import type { ConnectionEvent, RedisConnection, SubscriptionKind } from "./redis-connection.ts";
+import type { CommandOptions, ConnectionEvent, RedisConnection, SubscriptionKind } from "./redis-connection.ts";
 
 type Subscribe = (channels: string | string[], listener: RedisMessageListener, bufferMode: true) => Promise<unknown>;
 
@@ -25,17 +25,31 @@ interface NodeRedisApi {
   sUnsubscribe: Subscribe;
 }
 
-/** `createClient()` (also what `nodeClient()` gives): `sendCommand(args)`. */
+/**
+ * node-redis' options asking for bulk-string replies as Buffers: `typeMapping` (v5+: RESP type
+ * `$`, code 36, to Buffer) and `returnBuffers` (v4). Each version ignores the other's key.
+ */
+interface BufferReplies {
+  readonly typeMapping: { readonly 36: BufferConstructor };
+  readonly returnBuffers: true;
+}
+
+/** A fresh object per command: node-redis may add its own fields to the options it is given. */
+function bufferReplies(): BufferReplies {
+  return { typeMapping: { 36: Buffer }, returnBuffers: true };
+}
+
+/** `createClient()` (also what `nodeClient()` gives): `sendCommand(args, options?)`. */
 interface NodeRedisClientApi extends NodeRedisApi {
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: ReadonlyArray<string | Buffer>, options?: BufferReplies): Promise<unknown>;
 }
 
 /** A node of `cluster.masters` / `cluster.replicas`. */
 type ClusterNode = object;
 
-/** `createCluster()`: `sendCommand(firstKey, isReadonly, args)`, the nodes and their clients. */
+/** `createCluster()`: `sendCommand(firstKey, isReadonly, args, options?)`, the nodes and their clients. */
 interface NodeRedisClusterApi extends NodeRedisApi {
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: ReadonlyArray<string | Buffer>, options?: BufferReplies): Promise<unknown>;
   readonly masters: ClusterNode[];
   readonly replicas?: ClusterNode[];
   nodeClient(node: ClusterNode): NodeRedisClientApi | Promise<NodeRedisClientApi>;
@@ -131,9 +145,10 @@ export class NodeRedisConnection implements RedisConnection {
     return Promise.all(channels.map((channel) => call(() => this.method(kind, 1).call(this.client, channel, listener, true))));
   }
 
-  command(args: string[], key?: string): Promise<unknown> {
-    if (this.isCluster) return call(() => (this.client as NodeRedisClusterApi).sendCommand(key, false, args));
-    return call(() => (this.client as NodeRedisClientApi).sendCommand(args));
+  command(args: ReadonlyArray<string | Buffer>, key?: string, options?: CommandOptions): Promise<unknown> {
+    const replies = options?.buffers === true ? bufferReplies() : undefined;
+    if (this.isCluster) return call(() => (this.client as NodeRedisClusterApi).sendCommand(key, false, args, replies));
+    return call(() => (this.client as NodeRedisClientApi).sendCommand(args, replies));
   }
 
   async commandOnEveryNode(args: string[]): Promise<unknown[]> {

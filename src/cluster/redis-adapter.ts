@@ -4,12 +4,16 @@
  * `@socket.io/redis-emitter` processes form one cluster.
  */
 import type { Packet } from "../protocol/packet.ts";
-import type { AdapterNamespace, BroadcastOptions, Room } from "../rooms/types.ts";
+import type { RecoveryOptions } from "../recovery/options.ts";
+import { RedisRecovery } from "../recovery/redis-recovery.ts";
+import type { AdapterNamespace, BroadcastOptions, Room, SocketId } from "../rooms/types.ts";
 import { ClassicChannels, RequestType } from "./classic-protocol.ts";
 import { ClusterAdapter } from "./cluster-adapter.ts";
 import { asError, RedisAdapterError } from "./errors.ts";
 import { decode, encode } from "./msgpack.ts";
+import { connectionScripts } from "./lua-script.ts";
 import type { RedisLink } from "./redis-link.ts";
+import { RecoveryCommands, RecoveryKeys } from "./recovery-commands.ts";
 import { decodeMessage, encodeMessage, fromWireOptions, fromWireRooms, isClientCount, isEventPacket, isRecord, toWireOptions } from "./wire.ts";
 
 /** How a server hears broadcasts. */
@@ -25,6 +29,8 @@ export interface ResolvedRedisAdapterOptions {
   publishOnSpecificResponseChannel: boolean;
   /** How broadcasts are heard. */
   subscriptionMode: ClassicSubscriptionMode;
+  /** Connection state recovery: how often (ms) a connected socket's session is refreshed. */
+  sessionRefreshInterval: number;
 }
 
 function collectRooms(answer: Record<string, unknown>, out: Set<Room>): void {
@@ -53,6 +59,8 @@ export class RedisAdapter extends ClusterAdapter {
   readonly channels: ClassicChannels;
   private readonly opts: ResolvedRedisAdapterOptions;
   private readonly perRoom: boolean;
+  /** Connection state recovery in Redis, once enabled. */
+  private redisRecovery: RedisRecovery | undefined = undefined;
 
   /**
    * @param nsp - the namespace.
@@ -89,13 +97,81 @@ export class RedisAdapter extends ClusterAdapter {
     return this.perRoom ? this.channels.room(room) : undefined;
   }
 
-  // ---- outgoing ----
+  // ---- connection state recovery ----
 
   /**
-   * Delivers to this server's sockets, then publishes `[uid, packet, opts]` for the others: to
-   * the room's channel when exactly one room is targeted [REDIS:channels], else to `K#N#`.
+   * Keeps sessions and the packet log in Redis (src/cluster/recovery-commands.ts), so a client
+   * can resume on any server of the cluster, also after its server died.
+   */
+  override enableRecovery(opts: RecoveryOptions): void {
+    const keys = new RecoveryKeys(this.opts.key, this.nsp.name);
+    const commands = new RecoveryCommands(connectionScripts(this.link.pub), keys);
+    const recovery = new RedisRecovery(this.recoveryHost(), commands, { ...opts, refreshInterval: this.opts.sessionRefreshInterval });
+    this.redisRecovery = recovery;
+    this.recovery = recovery;
+  }
+
+  private recoveryHost(): ConstructorParameters<typeof RedisRecovery>[0] {
+    return {
+      uid: this.uid,
+      ownChannel: this.channels.ownResponse,
+      requestsTimeout: this.requestsTimeout,
+      publisherReady: () => !this.closed && this.link.pub.isReady(),
+      deliverLocal: (packet, opts) => this.deliver(packet, opts),
+      join: (sid, rooms) => this.addAll(sid, rooms),
+      leaveAll: (sid) => this.delAll(sid),
+      reportError: (err) => this.reportError(err),
+      reportDropped: () => this.reportDropped("broadcasts are delivered on this server only, and not logged"),
+      countPublished: () => {
+        const metrics = this.nsp.metrics;
+        if (metrics) metrics.clusterPublished++;
+      },
+    };
+  }
+
+  /** Joins locally (and subscribes); with recovery on, the rooms are written to the session at once. */
+  override addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void {
+    const joined = super.addAll(id, rooms);
+    this.redisRecovery?.onRooms(id, "+", rooms);
+    return joined;
+  }
+
+  /** Leaves locally; with recovery on, the room is removed from the session at once. */
+  override del(id: SocketId, room: Room): Promise<void> | void {
+    const left = super.del(id, room);
+    this.redisRecovery?.onRooms(id, "-", [room]);
+    return left;
+  }
+
+  // ---- outgoing ----
+
+  /** `K#N#room#` when exactly one room is targeted [REDIS:channels], else `K#N#`. */
+  private broadcastChannel(opts: BroadcastOptions): string {
+    let channel = this.channels.broadcast;
+    if (opts.rooms.size === 1) for (const room of opts.rooms) channel = this.channels.room(room);
+    return channel;
+  }
+
+  /**
+   * Delivers to this server's sockets, then publishes `[uid, packet, opts]` for the others.
+   * With recovery on, a broadcast that is neither volatile nor local is logged instead: the log
+   * script publishes it with its offset, and this server delivers it when it comes back
+   * ([REDIS:recovery-log]), so every server delivers logged packets in the log's order.
    */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    const recovery = this.redisRecovery;
+    if (recovery !== undefined && opts.flags?.volatile !== true && opts.flags?.local !== true) {
+      packet.nsp = this.nsp.name;
+      const wire = toWireOptions(opts, true);
+      // [SIO5:recovery-offset] `logged` tells every server (this one too) to deliver it.
+      wire.flags = { ...wire.flags, logged: true };
+      // Per-room mode: on the namespace channel, which every server holds from init(). This
+      // server delivers a logged packet only when it comes back, and a room it has just joined
+      // (a socket's own room at connect) may not be subscribed yet.
+      const channel = this.perRoom ? this.channels.broadcast : this.broadcastChannel(opts);
+      recovery.log(packet, opts, channel, (logged) => encode([this.uid, logged, wire]));
+      return;
+    }
     super.broadcast(packet, opts);
     if (opts.flags?.local === true) return;
     let message: Buffer;
@@ -105,9 +181,7 @@ export class RedisAdapter extends ClusterAdapter {
       this.reportError(new RedisAdapterError("ROOMCAST_ERR_REDIS_ENCODE", `broadcast not sent to other servers: ${asError(err).message}`, err));
       return;
     }
-    let channel = this.channels.broadcast;
-    if (opts.rooms.size === 1) for (const room of opts.rooms) channel = this.channels.room(room);
-    this.publish(channel, message, false);
+    this.publish(this.broadcastChannel(opts), message, false);
   }
 
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
@@ -177,6 +251,7 @@ export class RedisAdapter extends ClusterAdapter {
 
   protected onRedisMessage(message: Buffer, channel: string): void {
     const ch = this.channels;
+    if (channel === ch.ownResponse && this.redisRecovery?.onBarrier(message) === true) return;
     if (channel.startsWith(ch.broadcast)) this.onBroadcast(message, channel);
     else if (channel === ch.request) this.onRequest(message);
     else if (channel === ch.response || channel === ch.ownResponse) this.onResponse(message);
@@ -194,12 +269,18 @@ export class RedisAdapter extends ClusterAdapter {
     }
     if (!Array.isArray(value) || value.length < 3) return this.bad("broadcast");
     const [uid, packet, wireOpts] = value as [unknown, unknown, unknown];
-    if (uid === this.uid) return;
+    // A logged broadcast is delivered by every server, its sender too (see broadcast()).
+    const logged = isRecord(wireOpts) && isRecord(wireOpts.flags) && wireOpts.flags.logged === true;
+    if (uid === this.uid && !logged) return;
     if (!isEventPacket(packet)) return this.bad("broadcast packet");
     const nsp = packet.nsp ?? "/";
     if (nsp !== this.nsp.name) return;
     const opts = fromWireOptions(wireOpts);
     if (opts === undefined) return this.bad("broadcast options");
+    const offset = packet.data[packet.data.length - 1];
+    if (logged && this.redisRecovery !== undefined && typeof offset === "string") {
+      this.redisRecovery.onLogged(offset, { data: packet.data, rooms: opts.rooms, except: opts.except !== undefined && opts.except.size > 0 ? opts.except : undefined });
+    }
     this.deliver({ type: packet.type, nsp, data: packet.data }, opts);
   }
 

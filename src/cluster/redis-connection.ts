@@ -12,6 +12,12 @@ import type { RedisEventListener, RedisMessageListener } from "./redis-client.ts
 /** Plain channels, patterns, or sharded channels (Redis 7 SSUBSCRIBE). */
 export type SubscriptionKind = "channel" | "pattern" | "sharded";
 
+/** Options of {@link RedisConnection.command}. */
+export interface CommandOptions {
+  /** Bulk-string replies (nested ones too) as Buffers instead of UTF-8 strings: binary values come back intact. */
+  buffers?: boolean;
+}
+
 /** The client events the adapters follow, in one vocabulary for both libraries. */
 export type ConnectionEvent = "error" | "ready";
 
@@ -50,10 +56,12 @@ export interface RedisConnection {
   /** Removes `listener` from `channels`; Redis is told when a channel has no listener left. */
   unsubscribe(kind: SubscriptionKind, channels: string[], listener: RedisMessageListener): Promise<unknown>;
   /**
-   * Sends a raw command. On a cluster it goes to the node owning `key` (or any node when
-   * there is none).
+   * Sends a raw command (arguments may be binary). On a cluster it goes to the node owning
+   * `key` (or any node when there is none); `EVAL`/`EVALSHA` are routed by their first key
+   * (a script's keys must share a slot). Replies: strings (Buffers with `buffers`), integers as
+   * numbers, nil as null, arrays as arrays.
    */
-  command(args: string[], key?: string): Promise<unknown>;
+  command(args: ReadonlyArray<string | Buffer>, key?: string, options?: CommandOptions): Promise<unknown>;
   /** Sends a raw command to every node of a cluster (masters and replicas), or to the server. */
   commandOnEveryNode(args: string[]): Promise<unknown[]>;
 }

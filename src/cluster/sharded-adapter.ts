@@ -98,6 +98,13 @@ export class ShardedRedisAdapter extends ClusterAdapter {
     return undefined;
   }
 
+  /** Connection state recovery is not implemented over sharded pub/sub: a clear error at startup. */
+  override enableRecovery(): void {
+    throw new TypeError(
+      "roomcast: connectionStateRecovery is not supported with createShardedRedisAdapter yet; use createRedisAdapter, which keeps sessions and missed packets in Redis",
+    );
+  }
+
   // ---- outgoing ----
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {

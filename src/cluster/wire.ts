@@ -10,11 +10,20 @@ import type { SocketDetails } from "../rooms/adapter.ts";
 import type { BroadcastFlags, BroadcastOptions, Handshake, Room } from "../rooms/types.ts";
 import { decode, encode } from "./msgpack.ts";
 
+/** Broadcast flags on the wire. */
+export interface WireFlags extends BroadcastFlags {
+  /**
+   * roomcast's own: the broadcast went through the recovery log, its offset is its last data
+   * element, and every server delivers it, its sender too ([REDIS:recovery-log]).
+   */
+  logged?: boolean;
+}
+
 /** Broadcast options on the wire: `{ rooms, except, flags }` with arrays for sets. */
 export interface WireOptions {
   rooms: Room[];
   except: Room[];
-  flags?: BroadcastFlags;
+  flags?: WireFlags;
 }
 
 /** A socket snapshot on the wire (a `fetchSockets` answer). */

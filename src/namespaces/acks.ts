@@ -2,7 +2,8 @@
  * The acknowledgements a server-side socket is waiting for. Created on a socket's first emit
  * with an ack, so the sockets that never ask for one (most, in a fan-out server) carry no Maps.
  */
-import type { AckCallback } from "../rooms/types.ts";
+import { PacketType, type Packet } from "../protocol/packet.ts";
+import type { AckCallback, WriteOptions } from "../rooms/types.ts";
 
 /** Error given to an acknowledgement callback when its socket goes away first. */
 const DISCONNECTED = "socket has been disconnected";
@@ -100,4 +101,22 @@ export class PendingAcks {
       ack.call(this.owner, new Error(DISCONNECTED));
     }
   }
+}
+
+/** The slice of a socket that answers a client's ack request. */
+interface AckingSocket {
+  readonly connected: boolean;
+  readonly nsp: { readonly name: string };
+  readonly client: { writePacket(packet: Packet, opts: WriteOptions): void };
+}
+
+/** A once-only callback that answers the client's ack request `id` (nothing once disconnected). */
+export function ackSender(socket: AckingSocket, id: number): AckCallback {
+  let sent = false;
+  return (...args: unknown[]) => {
+    if (sent || !socket.connected) return;
+    sent = true;
+    // [SIO5:ack] same id, arguments as an array.
+    socket.client.writePacket({ type: PacketType.ACK, nsp: socket.nsp.name, id, data: args }, {});
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * A namespace: its sockets, middlewares, adapter (rooms), and broadcast entry points.
  */
+import type { RecoveryOptions } from "../recovery/options.ts";
+import { whenSettled, type PendingRestore, type SessionRecovery } from "../recovery/types.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
 import { constructAdapter, settle, type AdapterOption, type SocketIoServerOpts } from "../compat/socket-io-adapter.ts";
@@ -19,6 +21,7 @@ import {
 } from "../typed-events.ts";
 import type { ServerMetrics } from "../observe/metrics.ts";
 import type { Client } from "./client.ts";
+import { startAdapter } from "./adapter-setup.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import { Socket } from "./socket.ts";
 import type { ParserEncoder } from "../protocol/parser.ts";
@@ -59,25 +62,6 @@ const SERVER_SIDE_RESERVED = new Set(["connect", "connection", "new_namespace"])
  */
 const REMOTE_IGNORED = new Set([...SERVER_SIDE_RESERVED, "newListener", "removeListener"]);
 
-/**
- * Starts an adapter: a failed `init()` (a cluster adapter that cannot reach its broker) becomes
- * the adapter's `error` event when someone listens, and is dropped otherwise, never an
- * unhandled rejection (an `emit("error")` without listener would throw inside the catch).
- *
- * @param adapter - a freshly constructed adapter.
- */
-export function initAdapter(adapter: Adapter): void {
-  const report = (err: unknown): void => {
-    if (adapter.listenerCount("error") > 0) adapter.emit("error", err);
-  };
-  try {
-    // Called now, as before: an adapter may rely on starting while its namespace is built.
-    void Promise.resolve(adapter.init()).catch(report);
-  } catch (err) {
-    report(err);
-  }
-}
-
 /** What a namespace needs from its server. */
 export interface NamespaceHost {
   /** The adapter class each namespace instantiates. */
@@ -88,7 +72,11 @@ export interface NamespaceHost {
   readonly encoder: ParserEncoder;
   /** The server's options, as socket.io's adapters read them (compat/socket-io-adapter.ts). */
   readonly opts: SocketIoServerOpts;
+  /** The `connectionStateRecovery` option, resolved; undefined when recovery is off. */
+  readonly recoveryOptions?: RecoveryOptions | undefined;
 }
+
+type Done<S> = (socket: S | undefined) => void;
 
 /**
  * A communication channel over the shared connection, with its own handlers, rooms and
@@ -133,10 +121,16 @@ export class Namespace<
   }
 
   /** @internal Builds and starts this namespace's adapter (overridden by dynamic parents). */
-  createAdapter(Ctor: AdapterOption): Adapter {
+  protected createAdapter(Ctor: AdapterOption): Adapter {
     const adapter = constructAdapter(Ctor, this.asAdapterNamespace());
-    initAdapter(adapter);
+    startAdapter(adapter, this.server.recoveryOptions);
     return adapter;
+  }
+
+  /** @internal Replaces the adapter (`io.adapter(ctor)`): the old one is closed. */
+  replaceAdapter(Ctor: AdapterOption): void {
+    void this.adapter.close();
+    this.adapter = this.createAdapter(Ctor);
   }
 
   /** @internal The view of this namespace that rooms/ is allowed to see. */
@@ -293,16 +287,53 @@ export class Namespace<
 
   /**
    * @internal Runs the middlewares for a connecting client, then accepts (CONNECT answer,
-   * `connection` event) or refuses (CONNECT_ERROR) it.
+   * `connection` event) or refuses (CONNECT_ERROR) it. With connection state recovery on, a
+   * client presenting a private session id (`auth.pid`, and `auth.offset` if it received a
+   * packet) resumes its session when it can: same id, rooms and data, missed packets replayed,
+   * middlewares skipped unless `skipMiddlewares` is false.
    */
-  add(
+  add(client: Client, auth: Record<string, unknown>, done: Done<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): void {
+    const recovery = this.adapter.recovery;
+    const pid = auth.pid;
+    if (recovery === undefined || typeof pid !== "string") {
+      this.admit(client, new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth), undefined, done);
+      return;
+    }
+    const offset = typeof auth.offset === "string" ? auth.offset : undefined;
+    // The namespace is not empty while a session is being looked up.
+    this.pendingConnects++;
+    let restore: ReturnType<SessionRecovery["restore"]>;
+    try {
+      restore = recovery.restore(pid, offset, () => client.open);
+    } catch {
+      restore = undefined;
+    }
+    whenSettled(restore, (restored) => {
+      this.pendingConnects--;
+      if (!client.open) {
+        restored?.cancel();
+        this.checkEmpty();
+        return done(undefined);
+      }
+      const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth, restored?.session);
+      // Joined before the middlewares run, as socket.io does (they see `socket.rooms`).
+      if (restored !== undefined) void this.adapter.addAll(socket.id, new Set(restored.session.rooms));
+      this.admit(client, socket, restored, done);
+    });
+  }
+
+  /** Runs the middlewares (unless a resumed socket skips them), then accepts or refuses. */
+  private admit(
     client: Client,
-    auth: Record<string, unknown>,
-    done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    restored: PendingRestore | undefined,
+    done: Done<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>,
   ): void {
-    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth);
-    if (this.middlewares.length === 0) {
-      this.accept(client, socket, done);
+    const skip = restored !== undefined && this.adapter.recovery?.skipMiddlewares === true;
+    if (this.middlewares.length === 0 || skip) {
+      this.accept(client, socket, restored, done);
+      // A connection gone while its session was looked up leaves a dynamic child empty.
+      this.checkEmpty();
       return;
     }
     this.pendingConnects++;
@@ -310,16 +341,16 @@ export class Namespace<
       this.pendingConnects--;
       try {
         if (!client.open) {
-          socket.abandon();
+          this.abandon(socket, restored);
           return done(undefined);
         }
         if (err) {
           socket.refuse(err);
-          // Rooms a middleware joined before refusing must not outlive the refusal.
-          socket.abandon();
+          // Rooms a middleware joined (or the resumed session's) must not outlive the refusal.
+          this.abandon(socket, restored);
           return done(undefined);
         }
-        this.accept(client, socket, done);
+        this.accept(client, socket, restored, done);
       } finally {
         // A refused (or abandoned) connection leaves a dynamic child as empty as it found it.
         this.checkEmpty();
@@ -330,17 +361,31 @@ export class Namespace<
   private accept(
     client: Client,
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+    restored: PendingRestore | undefined,
+    done: Done<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>,
   ): void {
     if (!client.open) {
-      socket.abandon();
+      this.abandon(socket, restored);
       return done(undefined);
     }
     this.sockets.set(socket.id, socket);
-    socket.onConnect();
+    // In the same synchronous turn as the socket entering `sockets`: every packet logged until
+    // now is in the replay, every later one reaches the socket live.
+    const missed = restored?.finish();
+    this.adapter.recovery?.attach(socket, restored);
+    socket.onConnect(missed);
     done(socket);
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);
+  }
+
+  /**
+   * A socket that is not accepted after all: it leaves its rooms; a resumed session stays
+   * resumable (its rooms are kept by the session, not by this socket).
+   */
+  private abandon(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, restored: PendingRestore | undefined): void {
+    socket.abandon();
+    restored?.cancel();
   }
 
   /** @internal Forgets a socket that disconnected. */

@@ -32,6 +32,9 @@ class ParentBroadcastAdapter extends Adapter {
     return this.parent.children;
   }
 
+  /** A parent has no sockets: each child keeps its own sessions and log. */
+  override enableRecovery(): void {}
+
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     for (const child of this.children) settle(child.adapter, child.adapter.broadcast({ ...packet }, opts));
   }

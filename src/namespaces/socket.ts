@@ -4,38 +4,25 @@
 import type { IncomingMessage } from "node:http";
 import { PacketType, type Packet } from "../protocol/packet.ts";
 import { isReservedEvent } from "../protocol/validation.ts";
+import { RECOVERABLE_REASONS, type SessionState } from "../recovery/types.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
 import type { SocketIoAckMap } from "../compat/socket-io-adapter.ts";
-import type { AckCallback, BroadcastFlags, Handshake, Room, SocketId } from "../rooms/types.ts";
+import type { AckCallback, Handshake, Room, SocketId } from "../rooms/types.ts";
 import type { EngineSocket } from "../transport/engine-socket.ts";
 import { randomId } from "../transport/random-id.ts";
-import {
-  type AllButLast,
-  type DefaultEventsMap,
-  type EventNames,
-  type EventParams,
-  type EventsMap,
-  type FirstArg,
-  type Last,
-  type MessageArgs,
-} from "../typed-events.ts";
-import { PendingAcks } from "./acks.ts";
-import { CatchAllEmitter } from "./catch-all.ts";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.ts";
+import { ackSender, PendingAcks } from "./acks.ts";
+import { FlaggedEmitter } from "./emit-flags.ts";
 import type { Client } from "./client.ts";
 import { encodeConnectError } from "./connect-error.ts";
+import { writeConnect } from "./connect-packets.ts";
 import { buildHandshake } from "./handshake.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import type { Namespace } from "./namespace.ts";
 import type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket-types.ts";
 
 export type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket-types.ts";
-
-/**
- * The flags of a socket with none set. Shared and frozen: a socket only gets an object of its
- * own when a flag is set (`volatile`, `compress`, `timeout`), so most sockets never allocate one.
- */
-const NO_FLAGS: BroadcastFlags = Object.freeze({});
 
 /**
  * A client's presence in one namespace.
@@ -51,11 +38,18 @@ export class Socket<
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = Record<string, unknown>,
-> extends CatchAllEmitter<ListenEvents, SocketReservedEvents> {
+> extends FlaggedEmitter<ListenEvents, EmitEvents, SocketReservedEvents> {
   /** This socket's id: random, distinct from the Engine.IO session id. */
   readonly id: SocketId;
   /** True from the CONNECT answer until the disconnect. */
   connected = false;
+  /**
+   * True when this socket resumed a session after a brief disconnection (connection state
+   * recovery): id, rooms and `data` are the previous socket's, and missed packets were resent.
+   */
+  recovered = false;
+  /** @internal The private session id the client presents to resume (recovery on only). */
+  readonly pid: string | undefined;
   /** @internal Scratch of recipient resolution (see AdapterSocket.targetStamp). */
   targetStamp = 0;
   /** True once disconnected or refused: it left its rooms and joins no more (in its middlewares it may join). */
@@ -65,7 +59,6 @@ export class Socket<
   // that most sockets never touch).
   private ackTable: PendingAcks | null = null;
   private middlewares: SocketMiddleware[] | null = null;
-  private flags: BroadcastFlags = NO_FLAGS;
   private userData: SocketData | undefined = undefined;
   private builtHandshake: Handshake | undefined = undefined;
   /** The CONNECT payload, kept for the handshake record. */
@@ -73,14 +66,23 @@ export class Socket<
   /** When the namespace took the CONNECT (ms since the epoch): `handshake.issued`. */
   private readonly issued: number;
 
-  /** @internal Built by the namespace when a client connects. */
+  /** @internal Built by the namespace when a client connects (`session`: the one it resumes, if any). */
   constructor(
     readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly client: Client,
     auth: Record<string, unknown>,
+    session?: SessionState,
   ) {
     super();
-    this.id = randomId();
+    if (session !== undefined) {
+      this.id = session.sid;
+      this.pid = session.pid;
+      this.userData = session.data as SocketData;
+      this.recovered = true;
+    } else {
+      this.id = randomId();
+      this.pid = nsp.adapter.recovery?.newPid();
+    }
     this.auth = auth;
     this.issued = Date.now();
   }
@@ -136,13 +138,21 @@ export class Socket<
   }
 
   /** `emit` without the event-map typing: `data` is `[name, ...args]`, maybe ending with an ack. */
-  private emitData(data: unknown[]): boolean {
+  protected emitData(data: unknown[]): boolean {
     const name = data[0] as string;
     if (isReservedEvent(name)) throw new Error(`"${name}" is a reserved event name`);
     const flags = this.takeFlags();
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const last = data[data.length - 1];
     if (typeof last !== "function") {
+      if (this.pid !== undefined && flags.volatile !== true) {
+        // [SIO5:recovery-offset] With recovery on, an emit without ack is logged like a
+        // broadcast to this socket's own room, as socket.io does: it carries an offset and is
+        // replayed if the client missed it. The broadcast path calls the outgoing listeners
+        // (with the offset, as socket.io's) and counts the event.
+        this.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
+        return true;
+      }
       this.notifyOutgoing(data);
       this.countSent();
       this.client.writePacket(packet, flags);
@@ -163,36 +173,6 @@ export class Socket<
     this.countSent();
     this.client.writeDirect(encoded, flags);
     return true;
-  }
-
-  /**
-   * Emits and resolves with the client's acknowledgement. After `timeout(ms)`, rejects when
-   * the client does not answer in time.
-   */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
-    ev: Ev,
-    ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<FirstArg<Last<EventParams<EmitEvents, Ev>>>> {
-    const withError = this.flags.timeout !== undefined;
-    return new Promise((resolve, reject) => {
-      const callback = (first: unknown, second?: unknown) => {
-        if (!withError) return resolve(first as FirstArg<Last<EventParams<EmitEvents, Ev>>>);
-        if (first) return reject(first);
-        resolve(second as FirstArg<Last<EventParams<EmitEvents, Ev>>>);
-      };
-      this.emitData([String(ev), ...args, callback]);
-    });
-  }
-
-  /** Sends a `message` event. */
-  send(...args: MessageArgs<EmitEvents>): this {
-    this.emitData(["message", ...args]);
-    return this;
-  }
-
-  /** Alias of `send`. */
-  write(...args: MessageArgs<EmitEvents>): this {
-    return this.send(...args);
   }
 
   /** Joins a room or several (a Promise with an asynchronous adapter); ignored once disconnected or refused. */
@@ -225,24 +205,6 @@ export class Socket<
   /** A broadcast to every socket of the namespace but this one. */
   get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
     return this.broadcastOperator();
-  }
-
-  /** The next emit may be dropped if the client cannot take it right now. */
-  get volatile(): this {
-    this.ownFlags().volatile = true;
-    return this;
-  }
-
-  /** Sets per-message compression for the next emit. */
-  compress(compress: boolean): this {
-    this.ownFlags().compress = compress;
-    return this;
-  }
-
-  /** The next emit's ack fails with an Error after `ms` without an answer. */
-  timeout(ms: number): this {
-    this.ownFlags().timeout = ms;
-    return this;
   }
 
   /** The next broadcast from this socket stays on this node. */
@@ -292,14 +254,24 @@ export class Socket<
     return this.connected ? this.nsp : null;
   }
 
-  /** @internal Called once the namespace accepted the socket: answers CONNECT. */
-  onConnect(): void {
+  /**
+   * @internal Called once the namespace accepted the socket: answers CONNECT, after the
+   * missed packets of a resumed session (counted as sent events: they are handed to the
+   * connection now, whatever happened to them on the old one).
+   */
+  onConnect(missed?: unknown[][]): void {
     this.connected = true;
     // Listeners added in a middleware start counting now.
     this.outgoingListenersChanged();
     void this.adapter.addAll(this.id, new Set([this.id]));
-    // [SIO5:connect] the CONNECT answer carries the socket id.
-    this.client.writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } }, {});
+    const metrics = this.nsp.metrics;
+    if (metrics !== null && missed !== undefined) metrics.eventsSent += missed.length;
+    writeConnect(this.client, this.nsp.name, this.id, this.pid, missed);
+  }
+
+  /** @internal The client resumed this session on a new connection: this one goes ("transport close"). */
+  supersede(): void {
+    this.onClose("transport close");
   }
 
   /** @internal Refuses the connection with a CONNECT_ERROR. */
@@ -345,6 +317,8 @@ export class Socket<
     if (!this.connected) return;
     this.emitReserved("disconnecting", reason, description);
     this.ackTable?.failAll();
+    // Before leaving the rooms: the session keeps them.
+    if (this.pid !== undefined) this.adapter.recovery?.detach(this, RECOVERABLE_REASONS.has(reason));
     // From here on a join would outlive the socket (a `disconnect` listener joining a room).
     this.ended = true;
     void this.adapter.delAll(this.id);
@@ -366,7 +340,7 @@ export class Socket<
     const metrics = this.nsp.metrics;
     if (metrics !== null) metrics.eventsReceived++;
     const args = (packet.data as unknown[]).slice();
-    if (packet.id !== undefined) args.push(this.ackSender(packet.id));
+    if (packet.id !== undefined) args.push(ackSender(this, packet.id));
     this.notifyIncoming(args);
     // [SIO5:after-disconnect] Once the socket is disconnected nothing of a packet reaches the
     // application any more: not its listeners (a catch-all listener may have just disconnected
@@ -383,17 +357,6 @@ export class Socket<
     });
   }
 
-  /** A once-only callback that answers the client's ack request `id`. */
-  private ackSender(id: number): AckCallback {
-    let sent = false;
-    return (...args: unknown[]) => {
-      if (sent || !this.connected) return;
-      sent = true;
-      // [SIO5:ack] same id, arguments as an array.
-      this.client.writePacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args }, {});
-    };
-  }
-
   private onAck(packet: Packet): void {
     // [SIO5:ack] An id that is unknown or already answered is ignored.
     if (packet.id !== undefined) this.ackTable?.answer(packet.id, packet.data as unknown[]);
@@ -407,18 +370,6 @@ export class Socket<
 
   private pendingAcks(): PendingAcks {
     return (this.ackTable ??= new PendingAcks(this));
-  }
-
-  /** The flags of the next emit, as an object of this socket's own (never the shared NO_FLAGS). */
-  private ownFlags(): BroadcastFlags {
-    if (this.flags === NO_FLAGS) this.flags = {};
-    return this.flags;
-  }
-
-  private takeFlags(): BroadcastFlags {
-    const flags = this.flags;
-    this.flags = NO_FLAGS;
-    return flags;
   }
 
   private broadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {

@@ -4,6 +4,9 @@
 import { EventEmitter } from "node:events";
 import type { Packet } from "../protocol/packet.ts";
 import { Encoder, type EncodedParts, type ParserEncoder } from "../protocol/parser.ts";
+import { MemoryRecovery, type BroadcastLog } from "../recovery/memory-recovery.ts";
+import type { RecoveryOptions } from "../recovery/options.ts";
+import type { SessionRecovery } from "../recovery/types.ts";
 import { RoomIndex } from "./room-index.ts";
 import { collectTargets, forEachTarget } from "./targets.ts";
 import type {
@@ -122,6 +125,10 @@ export class Adapter extends EventEmitter {
   /** The server's encoder (`io.encoder`), as socket.io adapters hold it: one per server. */
   readonly encoder: ParserEncoder;
   protected readonly index: RoomIndex;
+  /** Connection state recovery of this namespace, once {@link enableRecovery} was called. */
+  recovery: SessionRecovery | undefined = undefined;
+  /** The in-memory packet log the broadcast path feeds (undefined: recovery off, or kept elsewhere). */
+  protected packetLog: BroadcastLog | undefined = undefined;
 
   /** @param nsp - the namespace whose sockets this adapter delivers to. */
   constructor(nsp: AdapterNamespace) {
@@ -141,8 +148,21 @@ export class Adapter extends EventEmitter {
   /** Prepares the adapter (a cluster adapter connects here). Nothing to do in memory. */
   init(): Promise<void> | void {}
 
-  /** Releases the adapter's resources. Nothing to do in memory. */
-  close(): Promise<void> | void {}
+  /** Releases the adapter's resources (in memory: the recovery log and sessions, if any). */
+  close(): Promise<void> | void {
+    this.recovery?.close();
+  }
+
+  /**
+   * Turns connection state recovery on for this namespace (the server calls it when the
+   * `connectionStateRecovery` option is set). In memory: sessions and a packet log in this
+   * process. Cluster adapters override it to keep them where every server can read them.
+   */
+  enableRecovery(opts: RecoveryOptions): void {
+    const recovery = new MemoryRecovery(opts);
+    this.recovery = recovery;
+    this.packetLog = recovery;
+  }
 
   /** The number of servers in the cluster: always 1 in memory. */
   serverCount(): Promise<number> {
@@ -169,10 +189,17 @@ export class Adapter extends EventEmitter {
    *
    * @param packet - its `nsp` is overwritten with this namespace's name.
    * @param opts - rooms, except rooms, and flags (`volatile` and `compress` reach the write).
+   *   With connection state recovery on, a broadcast that is not volatile is logged and its
+   *   data gets its offset as last element (socket.io's format, which the client reads back),
+   *   before the encoding: once per broadcast, whatever the parser, and the outgoing
+   *   listeners see it as socket.io's do.
    */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
     packet.nsp = this.nsp.name;
     const flags = opts.flags;
+    // [SIO5:recovery-offset] One log entry per broadcast; volatile packets are not kept.
+    const log = this.packetLog;
+    if (log !== undefined && flags?.volatile !== true) packet.data = log.record(packet.data as unknown[], opts);
     // Asked once per broadcast: with nobody observing, recipients are not even asked.
     const observed = this.nsp.observesOutgoing?.() === true;
     const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress, observed };

@@ -66,6 +66,20 @@ describe("fan-out benchmark", () => {
     expect(output).toContain("floor: bare / socket.io");
   }, 60_000);
 
+  it("passes every delivery check with connection state recovery on (--recovery) and reports its ratios", async () => {
+    const { code, output, result } = await runFanout(["--n", "20", "--m", "5", "--r", "1", "--recovery"]);
+    expect(code, output).toBe(0);
+    expect(result.allPassed).toBe(true);
+    expect(result.runs.map((r) => r.impl).sort()).toEqual(["roomcast", "roomcast-recovery", "socketio-recovery"]);
+    for (const run of result.runs) {
+      expect(run.scenario).toBe("a");
+      expect(run.verdict?.delivered, run.impl).toBe(20 * (result.config.warmup + 5));
+    }
+    expect(result.summary[0]?.recoveryOverhead).toBeGreaterThan(0);
+    expect(result.summary[0]?.recoveryRatio).toBeGreaterThan(0);
+    expect(output).toContain("recovery on / off (roomcast)");
+  }, 60_000);
+
   it.each(["roomcast", "bare"])("fails the run when the sender receives its own socket.to(room) broadcast (%s)", async (impl) => {
     const { code, result } = await runFanout(["--n", "20", "--m", "5", "--r", "1", "--scenarios", "c", "--impls", impl, "--fault", "sender-echo"]);
     expect(code).toBe(1);

@@ -5,6 +5,7 @@
 import http from "node:http";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ConnectionStateRecoveryOptions } from "../../src/index.ts";
 import { EngineServer } from "../../src/transport/index.ts";
 import { Server } from "../support/server.ts";
 import { cleanup, closeHttp, listen, onCleanup } from "../support/harness.ts";
@@ -16,7 +17,6 @@ describe("options that roomcast does not implement", () => {
     ["wsEngine", { wsEngine: class {} }, /wsEngine is not supported/],
     ["allowEIO3: true", { allowEIO3: true }, /allowEIO3 is not supported.*Engine\.IO v4/],
     ["initialPacket", { initialPacket: "x" }, /initialPacket is not supported/],
-    ["connectionStateRecovery", { connectionStateRecovery: {} }, /connectionStateRecovery is not supported/],
     ["the webtransport transport", { transports: ["webtransport"] }, /webtransport transport is not supported/],
     ["cors as a function", { cors: (_req: unknown, cb: (e: null, o: object) => void) => cb(null, {}) }, /cors as a function/],
     ["cors.preflightContinue", { cors: { preflightContinue: true } }, /preflightContinue is not supported/],
@@ -32,8 +32,28 @@ describe("options that roomcast does not implement", () => {
     expect(() => io.attach(http.createServer(), { allowEIO3: true } as never)).toThrow(/allowEIO3/);
   });
 
-  it("accepts allowEIO3: false and connectionStateRecovery: false (what roomcast does anyway)", () => {
-    expect(() => new Server({ allowEIO3: false, connectionStateRecovery: false } as never)).not.toThrow();
+  it("accepts allowEIO3: false (what roomcast does anyway)", () => {
+    expect(() => new Server({ allowEIO3: false } as never)).not.toThrow();
+  });
+});
+
+describe("connectionStateRecovery", () => {
+  it("is implemented: {} and false are accepted, with or without an http server", () => {
+    const values: Array<ConnectionStateRecoveryOptions | false> = [{}, false, { maxDisconnectionDuration: 1000, skipMiddlewares: false, maxPackets: 10, maxSessions: 10 }];
+    for (const value of values) {
+      expect(() => new Server({ connectionStateRecovery: value })).not.toThrow();
+      expect(() => new Server(http.createServer(), { connectionStateRecovery: value })).not.toThrow();
+    }
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ["true", true, /connectionStateRecovery must be an object/],
+    ["a misspelt key", { maxDisconectionDuration: 5 }, /unknown option connectionStateRecovery\.maxDisconectionDuration/],
+    ["a negative duration", { maxDisconnectionDuration: -1 }, /maxDisconnectionDuration must be a positive integer/],
+    ["a non-boolean skipMiddlewares", { skipMiddlewares: "yes" }, /skipMiddlewares must be a boolean/],
+    ["a zero maxSessions", { maxSessions: 0 }, /maxSessions must be a positive integer/],
+  ])("refuses %s at construction", (_name, value, message) => {
+    expect(() => new Server({ connectionStateRecovery: value } as never)).toThrow(message);
   });
 });
 

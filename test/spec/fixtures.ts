@@ -80,6 +80,8 @@ export const FIXTURES = {
       echo(io.of("/"));
       echo(io.of(/^\/dyn-\d+$/));
     }),
+  /** Connection state recovery on (defaults); echo on `/`. */
+  recovery: () => socketIo({ connectionStateRecovery: {} }, (io) => echo(io.of("/"))),
   /** Fast heartbeat: a ping every 100 ms, 500 ms to answer it; echo on `/`. */
   heartbeat: () => socketIo({ pingInterval: 100, pingTimeout: 500 }, (io) => echo(io.of("/"))),
   /** A bare Engine.IO server on `/engine.io/` (default options) that echoes every message. */

@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, createRedisAdapter } from "roomcast";
-import type { ExtendedError, RedisPublisher, RedisSubscriber, ServerOptions, Socket } from "roomcast";
+import type { ConnectionStateRecoveryOptions, ExtendedError, RedisPublisher, RedisSubscriber, ServerOptions, Socket } from "roomcast";
 import { io as connect } from "socket.io-client";
 
 interface ClientToServer {
@@ -21,17 +21,26 @@ interface SocketData {
 }
 type AppSocket = Socket<ClientToServer, ServerToClient, InterServer, SocketData>;
 
+const recovery: ConnectionStateRecoveryOptions = { maxDisconnectionDuration: 60_000, skipMiddlewares: false, maxPackets: 5000, maxSessions: 50_000 };
+function withRecovery(value: ConnectionStateRecoveryOptions | false): Partial<ServerOptions> {
+  return { connectionStateRecovery: value };
+}
+const loose = { skipMiddlewares: "no" };
+// @ts-expect-error skipMiddlewares is a boolean
+void withRecovery(loose);
+void withRecovery(false);
 const options: Partial<ServerOptions> = {
   pingInterval: 10_000,
   perMessageDeflate: { threshold: 2048 },
   cors: { origin: ["http://localhost:3000"], credentials: true },
+  connectionStateRecovery: recovery,
 };
 const httpServer = createServer();
 const io = new Server<ClientToServer, ServerToClient, InterServer, SocketData>(httpServer, options);
 
 // Only the types of the Redis adapter are used here: no Redis server in this test.
 export function clustered(pub: RedisPublisher, sub: RedisSubscriber): Partial<ServerOptions> {
-  return { adapter: createRedisAdapter(pub, sub, { key: "app", requestsTimeout: 2000 }) };
+  return { adapter: createRedisAdapter(pub, sub, { key: "app", requestsTimeout: 2000, sessionRefreshInterval: 5000 }) };
 }
 
 io.use((socket: AppSocket, next: (err?: ExtendedError) => void) => {
@@ -40,6 +49,8 @@ io.use((socket: AppSocket, next: (err?: ExtendedError) => void) => {
 });
 
 io.on("connection", (socket) => {
+  const recovered: boolean = socket.recovered;
+  void recovered;
   void socket.join("lobby");
   socket.emit("greet", socket.data.user);
   io.to("lobby").except(socket.id).emit("greet", "someone");
