@@ -1,36 +1,23 @@
 /**
- * The Socket.IO server: options, attach/listen/close, the namespace registry, and the main
- * namespace's API re-exposed on the server object (`io.on` ≡ `io.of("/").on`).
+ * The Socket.IO server: options, attach/listen/close and the namespace registry. The main
+ * namespace's API on the server object (`io.on` ≡ `io.of("/").on`) is in main-namespace-api.ts.
  */
 import { createServer, type Server as HttpServer } from "node:http";
 import { Adapter } from "./rooms/adapter.ts";
 import type { AdapterOption, SocketIoServerOpts } from "./compat/socket-io-adapter.ts";
-import type { BroadcastOperator } from "./rooms/broadcast-operator.ts";
-import type { RemoteSocket } from "./rooms/remote-socket.ts";
-import type { Room, SocketId } from "./rooms/types.ts";
 import type { EngineServer } from "./transport/engine-server.ts";
 import type { EngineSocket } from "./transport/engine-socket.ts";
 import { resolveEngineOptions, type EngineOptions } from "./transport/options.ts";
-import {
-  StrictEventEmitter,
-  type AllButLast,
-  type DefaultEventsMap,
-  type EventNames,
-  type EventParams,
-  type EventsMap,
-  type FirstArg,
-  type Last,
-  type MessageArgs,
-  type ReservedOrUserListener,
-} from "./typed-events.ts";
+import type { DefaultEventsMap, EventsMap } from "./typed-events.ts";
 import { isHttpServer, resolveSocketIoOptions, splitOptions, type ServerOptions, type SocketIoOptions } from "./options.ts";
 import { resolveRecoveryOptions, type RecoveryOptions } from "./recovery/options.ts";
 import type { AnyNamespace } from "./namespaces/any.ts";
 import { Client, type ClientHost } from "./namespaces/client.ts";
-import { Namespace, type NamespaceMiddleware, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
+import { Namespace, type NamespaceReservedEvents } from "./namespaces/namespace.ts";
 import type { NamespaceMatcher, ParentHost } from "./namespaces/parent-namespace.ts";
 import { NamespaceRegistry, type NamespaceLookup } from "./namespaces/registry.ts";
 import { Observer, type ServerMetrics } from "./observe/observer.ts";
+import { MainNamespaceApi } from "./main-namespace-api.ts";
 import { namespaceOf } from "./namespaces/lookup.ts";
 import { closeServer, createEngine, resolveParser, serveClientFiles } from "./server-engine.ts";
 import { debugNamespaces, serverLog } from "./observe/debug.ts";
@@ -52,11 +39,11 @@ export class Server<
     ServerSideEvents extends EventsMap = DefaultEventsMap,
     SocketData = Record<string, unknown>,
   >
-  extends StrictEventEmitter<ServerSideEvents, NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>
+  extends MainNamespaceApi<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
   implements ClientHost, ParentHost
 {
   /** The main namespace, `io.of("/")`. */
-  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  override readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The Engine.IO server, once attached. */
   engine!: EngineServer;
   /** The HTTP server, once attached. */
@@ -266,149 +253,5 @@ export class Server<
     this.observer.close();
     const error = await closeServer(this.registry.exact.values(), this.engine, this.httpServer);
     fn?.(error);
-  }
-
-  // ---- EventEmitter methods act on the main namespace (io.on ≡ io.of("/").on) ----
-
-  override on<Ev extends EventNames<ServerSideEvents> | EventNames<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
-    ev: Ev,
-    listener: ReservedOrUserListener<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
-  ): this {
-    this.sockets.on(ev, listener as never);
-    return this;
-  }
-
-  override once<Ev extends EventNames<ServerSideEvents> | EventNames<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
-    ev: Ev,
-    listener: ReservedOrUserListener<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
-  ): this {
-    this.sockets.once(ev, listener as never);
-    return this;
-  }
-
-  override off<Ev extends EventNames<ServerSideEvents> | EventNames<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
-    ev: Ev,
-    listener: ReservedOrUserListener<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
-  ): this {
-    this.sockets.off(ev, listener as never);
-    return this;
-  }
-
-  override listeners(ev: string | symbol): Function[] {
-    return this.sockets.listeners(ev);
-  }
-
-  override listenerCount(ev: string | symbol): number {
-    return this.sockets.listenerCount(ev);
-  }
-
-  override removeAllListeners(ev?: string | symbol): this {
-    this.sockets.removeAllListeners(ev);
-    return this;
-  }
-
-  // ---- the main namespace's API ----
-
-  /** Adds a middleware to the main namespace. */
-  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
-    this.sockets.use(fn);
-    return this;
-  }
-
-  /** Targets a room (or rooms) of the main namespace. */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.to(room);
-  }
-
-  /** Same as `to`. */
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.in(room);
-  }
-
-  /** Excludes room(s) of the main namespace. */
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.except(room);
-  }
-
-  /** Emits to every socket of the main namespace. */
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    return this.sockets.emit(ev, ...args);
-  }
-
-  /** Emits to every socket of the main namespace and resolves with their acks. */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
-    ev: Ev,
-    ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<Array<FirstArg<Last<EventParams<EmitEvents, Ev>>>>> {
-    return this.sockets.emitWithAck(ev, ...args);
-  }
-
-  /** Sends a `message` event to every socket of the main namespace. */
-  send(...args: MessageArgs<EmitEvents>): this {
-    this.sockets.send(...args);
-    return this;
-  }
-
-  /** Alias of `send`. */
-  write(...args: MessageArgs<EmitEvents>): this {
-    return this.send(...args);
-  }
-
-  /** Emits to the other servers of a cluster. */
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
-    return this.sockets.serverSideEmit(ev, ...args);
-  }
-
-  /** Emits to the other servers and resolves with their answers. */
-  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(
-    ev: Ev,
-    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
-  ): Promise<unknown[]> {
-    return this.sockets.serverSideEmitWithAck(ev, ...args);
-  }
-
-  /** Ids of every socket of the main namespace. */
-  allSockets(): Promise<Set<SocketId>> {
-    return this.sockets.allSockets();
-  }
-
-  /** The sockets of the main namespace. */
-  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
-    return this.sockets.fetchSockets();
-  }
-
-  /** Makes every socket of the main namespace join room(s). */
-  socketsJoin(room: Room | Room[]): void {
-    this.sockets.socketsJoin(room);
-  }
-
-  /** Makes every socket of the main namespace leave room(s). */
-  socketsLeave(room: Room | Room[]): void {
-    this.sockets.socketsLeave(room);
-  }
-
-  /** Disconnects every socket of the main namespace. */
-  disconnectSockets(close = false): void {
-    this.sockets.disconnectSockets(close);
-  }
-
-  /** A broadcast whose acks fail after `ms`. */
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.timeout(ms);
-  }
-
-  /** A broadcast that stays on this node. */
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.local;
-  }
-
-  /** A broadcast that may drop packets for clients that cannot take them now. */
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.volatile;
-  }
-
-  /** A broadcast with per-message compression set. */
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.compress(compress);
   }
 }

@@ -1,27 +1,18 @@
 /**
- * A namespace: its sockets, middlewares, adapter (rooms), and broadcast entry points.
+ * A namespace: its sockets, middlewares, adapter (rooms), and the admission of connecting
+ * clients. Its broadcast entry points (`to`, `emit`, `fetchSockets`…) are in namespace-broadcasts.ts.
  */
 import type { RecoveryOptions } from "../recovery/options.ts";
 import { whenSettled, type PendingRestore, type SessionRecovery } from "../recovery/types.ts";
 import { BroadcastOperator } from "../rooms/broadcast-operator.ts";
 import type { Adapter } from "../rooms/adapter.ts";
 import { constructAdapter, settle, type AdapterOption, type SocketIoServerOpts } from "../compat/socket-io-adapter.ts";
-import type { RemoteSocket } from "../rooms/remote-socket.ts";
-import type { AdapterNamespace, Room, SocketId } from "../rooms/types.ts";
-import {
-  StrictEventEmitter,
-  type AllButLast,
-  type DefaultEventsMap,
-  type EventNames,
-  type EventParams,
-  type EventsMap,
-  type FirstArg,
-  type Last,
-  type MessageArgs,
-} from "../typed-events.ts";
+import type { AdapterNamespace, SocketId } from "../rooms/types.ts";
+import type { AllButLast, DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.ts";
 import type { ServerMetrics } from "../observe/metrics.ts";
 import type { Client } from "./client.ts";
 import { startAdapter } from "./adapter-setup.ts";
+import { NamespaceBroadcasts } from "./namespace-broadcasts.ts";
 import { runMiddlewares } from "./middleware-chain.ts";
 import { Socket } from "./socket.ts";
 import type { ParserEncoder } from "../protocol/parser.ts";
@@ -93,7 +84,7 @@ export class Namespace<
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = Record<string, unknown>,
-> extends StrictEventEmitter<ServerSideEvents, NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+> extends NamespaceBroadcasts<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   /** The connected sockets, by id. */
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   /** The rooms of this namespace. */
@@ -164,90 +155,6 @@ export class Namespace<
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
     this.middlewares.push(fn);
     return this;
-  }
-
-  /** Targets a room (or rooms); chained calls make a union. */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().to(room);
-  }
-
-  /** Same as `to`. */
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().in(room);
-  }
-
-  /** Excludes sockets in the given room(s). */
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().except(room);
-  }
-
-  /** Emits to every socket of the namespace (a trailing function collects acks; see `timeout`). */
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    return this.operator().emit(ev, ...args);
-  }
-
-  /** Emits to every socket and resolves with their acknowledgements. */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
-    ev: Ev,
-    ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<Array<FirstArg<Last<EventParams<EmitEvents, Ev>>>>> {
-    return this.operator().emitWithAck(ev, ...args) as Promise<Array<FirstArg<Last<EventParams<EmitEvents, Ev>>>>>;
-  }
-
-  /** Sends a `message` event to every socket. */
-  send(...args: MessageArgs<EmitEvents>): this {
-    this.operator().emitData(["message", ...args]);
-    return this;
-  }
-
-  /** Alias of `send`. */
-  write(...args: MessageArgs<EmitEvents>): this {
-    return this.send(...args);
-  }
-
-  /** A broadcast whose packets may be dropped for clients that cannot take them now. */
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().volatile;
-  }
-
-  /** A broadcast that stays on this node. */
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().local;
-  }
-
-  /** A broadcast with per-message compression set. */
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().compress(compress);
-  }
-
-  /** A broadcast whose acks fail after `ms`. */
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().timeout(ms);
-  }
-
-  /** The ids of all sockets (of every node with a cluster adapter). */
-  allSockets(): Promise<Set<SocketId>> {
-    return this.operator().allSockets();
-  }
-
-  /** The sockets of this namespace, as objects that can be emitted to, joined, disconnected. */
-  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
-    return this.operator().fetchSockets();
-  }
-
-  /** Makes every socket join the room(s). */
-  socketsJoin(room: Room | Room[]): void {
-    this.operator().socketsJoin(room);
-  }
-
-  /** Makes every socket leave the room(s). */
-  socketsLeave(room: Room | Room[]): void {
-    this.operator().socketsLeave(room);
-  }
-
-  /** Disconnects every socket; with `close`, their whole connections. */
-  disconnectSockets(close = false): void {
-    this.operator().disconnectSockets(close);
   }
 
   /**
@@ -409,7 +316,7 @@ export class Namespace<
   }
 
   /** @internal A fresh broadcast operator over every socket of this namespace. */
-  protected operator(): BroadcastOperator<EmitEvents, SocketData> {
+  protected override operator(): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter);
   }
 }

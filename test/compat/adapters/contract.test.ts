@@ -124,3 +124,15 @@ describe("the adapter option", () => {
     void io.close();
   });
 });
+
+describe("socket.io's adapters with connection state recovery", () => {
+  it("are refused at construction with an error naming the requirement (recovery needs roomcast's adapter)", () => {
+    expect(() => new Server({ adapter: SioAdapter, connectionStateRecovery: {} })).toThrow(
+      /connectionStateRecovery needs an adapter extending roomcast's Adapter/,
+    );
+    // roomcast's own adapter takes it.
+    const io = new Server({ connectionStateRecovery: {} });
+    expect(io.of("/").adapter).toBeInstanceOf(Adapter);
+    void io.close();
+  });
+});
