@@ -43,10 +43,11 @@ export class Child<Cmd, Reply extends { type: string }> {
    * @param args - its command-line arguments.
    * @param nodeFlags - extra node flags (e.g. `--expose-gc`).
    */
-  constructor(name: string, file: string, args: string[], nodeFlags: string[] = []) {
+  constructor(name: string, file: string, args: string[], nodeFlags: string[] = [], execPath?: string) {
     this.name = name;
     this.proc = fork(resolve(REPO_ROOT, file), args, {
       cwd: REPO_ROOT,
+      ...(execPath === undefined ? {} : { execPath }),
       execArgv: ["--import", "tsx", ...nodeFlags],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

@@ -61,7 +61,7 @@ export async function startServer(impl: Impl, deadlineMs: number, fault = ""): P
     "--expose-gc",
     // e.g. BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
     ...(process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter((flag) => flag.length > 0),
-  ]);
+  ], process.env.BENCH_SERVER_EXEC);
   const ready = await server.next("ready", deadlineMs);
   return { server, port: ready.port };
 }

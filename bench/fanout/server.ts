@@ -20,6 +20,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setImmediate as turn } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { callgrindDump, callgrindZero } from "./callgrind.ts";
 import type { BenchIo, BenchSocket } from "./bench-io.ts";
 import { ALL_IMPLS, epochMs, snapshot, type Impl, type ServerCommand, type ServerReply } from "./ipc.ts";
 import type { BroadcastKind } from "./scenarios.ts";
@@ -47,7 +48,11 @@ const http = createServer((_req, res) => {
 
 async function createIo(): Promise<BenchIo> {
   // The same option for both servers: every broadcast is logged and carries its offset.
-  const recovery = impl.endsWith("-recovery") ? { connectionStateRecovery: {} } : {};
+  const recovery = {
+    ...(impl.endsWith("-recovery") ? { connectionStateRecovery: {} } : {}),
+    // Instruction counting (callgrind.ts): no heartbeat inside a slowed-down measured phase.
+    ...(process.env.BENCH_CALLGRIND ? { pingInterval: 600_000, pingTimeout: 600_000 } : {}),
+  };
   if (impl === "roomcast" || impl === "roomcast-metrics" || impl === "roomcast-recovery") {
     const { Server } = await import("../../src/index.ts");
     const metrics = impl === "roomcast-metrics" || values.metrics === true;
@@ -130,6 +135,7 @@ async function handle(cmd: ServerCommand): Promise<void> {
   switch (cmd.cmd) {
     case "broadcast": {
       if (cmd.gc) collectGarbage();
+      if (cmd.gc) await callgrindZero(impl, cmd.kind, cmd.count);
       reply({ type: "started", snap: snapshot() });
       await runBroadcasts(cmd.kind, cmd.from, cmd.count, cmd.burst);
       reply({ type: "sent", snap: snapshot() });
@@ -143,6 +149,7 @@ async function handle(cmd: ServerCommand): Promise<void> {
         });
       }
       if (cmd.gc) collectGarbage();
+      if (!cmd.gc) await callgrindDump();
       reply({ type: "snap", snap: snapshot(), sockets: connected });
       return;
     }
