@@ -9,6 +9,7 @@ import type { SharedMessage } from "./frame.ts";
 import { Outbox } from "./outbox.ts";
 import type { CloseReason, EngineSocketEvents, EngineSocketState, SendOptions } from "./session-types.ts";
 import { scheduleTickFlush, type TickFlushable } from "./tick-flush.ts";
+import { HELD, type Coalescable, type WriteCoalescer } from "./write-coalescer.ts";
 import { COMPRESS, NO_COMPRESS, type EnginePacket, type EnginePacketType, type Transport } from "./transport.ts";
 
 
@@ -36,9 +37,10 @@ export function packetCreateObserved(): boolean {
  * Buffers a session's outgoing packets and hands them to its transport once per tick: many
  * sends in one tick become one `transport.send()`, which the websocket transport writes with a
  * single syscall and the polling transport as one payload. What waits for a transport that
- * cannot write is bounded by `maxBufferedBytes`.
+ * cannot write is bounded by `maxBufferedBytes`. With a {@link WriteCoalescer} (the `writeDelay`
+ * option), a session that wrote in the current window holds its packets until the window ends.
  */
-export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> implements TickFlushable {
+export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> implements TickFlushable, Coalescable {
   /** Lifecycle state. */
   readyState: EngineSocketState = "opening";
 
@@ -48,18 +50,28 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
   protected readonly outbox = new Outbox();
   /** [EIO4:buffer-bound] Bytes that may wait while the transport cannot write. */
   protected readonly maxBufferedBytes: number;
+  /** The server's write windows (`writeDelay`), or null: every flush writes at the end of its tick. */
+  private readonly coalescer: WriteCoalescer | null;
+  /**
+   * True while a flush is pending: in the tick's list, or held by the coalescer. Sends made
+   * meanwhile join the pending flush.
+   */
   private flushScheduled = false;
+  /** @internal See {@link Coalescable.writeWindow}. */
+  writeWindow = 0;
   /** Counted in {@link observedSessions} (a `packetCreate` listener was added). */
   private countedObserved = false;
 
   /**
    * @param transport - the first transport.
    * @param maxBufferedBytes - the bound on queued bytes.
+   * @param coalescer - the server's write windows, or null (no `writeDelay`).
    */
-  protected constructor(transport: Transport, maxBufferedBytes: number) {
+  protected constructor(transport: Transport, maxBufferedBytes: number, coalescer: WriteCoalescer | null = null) {
     super();
     this.currentTransport = transport;
     this.maxBufferedBytes = maxBufferedBytes;
+    this.coalescer = coalescer;
   }
 
   /** The single exit of the session (implemented by {@link EngineSocket}). */
@@ -149,12 +161,20 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
     this.outbox.push(packet, cb);
-    // Checked only while the transport cannot write: a burst into a writable transport is
-    // handed over whole at the end of this tick (into the socket's own buffer and the kernel's),
-    // so the bound is maxBufferedBytes plus one tick's burst (README, Backpressure).
-    if (this.outbox.bytes > this.maxBufferedBytes && !this.currentTransport.writable) {
-      this.overflow();
-      return;
+    if (this.outbox.bytes > this.maxBufferedBytes) {
+      // Cut only while the transport cannot write: a burst into a writable transport is handed
+      // over whole at the end of this tick (into the socket's own buffer and the kernel's), so
+      // the bound is maxBufferedBytes plus one tick's burst (README, Backpressure).
+      if (!this.currentTransport.writable) {
+        this.overflow();
+        return;
+      }
+      // Held packets count toward the bound too: past it the session stops waiting for the
+      // window's end and writes at the end of this tick, as it would without writeDelay.
+      if (this.writeWindow === HELD) {
+        this.writeWindow = 0;
+        scheduleTickFlush(this); // flushScheduled is still true: it was held
+      }
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -164,6 +184,22 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   /** @internal Flushes this session, scheduled by {@link scheduleTickFlush}. */
   flushOnTick(): void {
+    const coalescer = this.coalescer;
+    // Without writeDelay this one check is all the coalescing costs.
+    if (coalescer !== null && this.holdsForWindow(coalescer)) return;
+    this.flushScheduled = false;
+    this.flush();
+  }
+
+  /** Whether the session holds its packets until the window ends, rather than writing now. */
+  private holdsForWindow(coalescer: WriteCoalescer): boolean {
+    // Nothing to write (flushed directly since it was scheduled), or too much to hold.
+    if (this.outbox.length === 0 || this.outbox.bytes > this.maxBufferedBytes) return false;
+    return coalescer.holds(this);
+  }
+
+  /** @internal The window this session was held in has ended: writes what it holds. */
+  flushHeld(): void {
     this.flushScheduled = false;
     this.flush();
   }

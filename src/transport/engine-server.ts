@@ -27,6 +27,7 @@ import type { PollingSettings } from "./polling.ts";
 import type { AttachOptions, EngineHeaders } from "./server-types.ts";
 import type { Transport } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
+import { WriteCoalescer } from "./write-coalescer.ts";
 
 export type { AttachOptions, ConnectionError, EngineHeaders, EngineServerEvents } from "./server-types.ts";
 
@@ -61,6 +62,8 @@ export class EngineServer extends EngineFront {
   private readonly handshakeIds = new WeakMap<IncomingMessage, string>();
   private detach: (() => void) | null = null;
   private closed = false;
+  /** @internal The write windows of `writeDelay`, shared by every session; null when it is 0. */
+  readonly writeCoalescer: WriteCoalescer | null;
 
   /**
    * @param opts - partial {@link EngineOptions}; see `resolveEngineOptions` for the defaults.
@@ -69,6 +72,7 @@ export class EngineServer extends EngineFront {
   constructor(opts: Partial<EngineOptions> = {}) {
     super(resolveEngineOptions(opts));
     this.cookie = compileCookie(this.opts.cookie);
+    this.writeCoalescer = this.opts.writeDelay > 0 ? new WriteCoalescer(this.opts.writeDelay) : null;
     this.onSessionClose = this.onSessionClose.bind(this);
     this.isIdTaken = this.isIdTaken.bind(this);
     this.foreignUpgrades = { destroy: this.opts.destroyUpgrade, timeoutMs: this.opts.destroyUpgradeTimeout };
@@ -189,7 +193,9 @@ export class EngineServer extends EngineFront {
     if (this.closed) return this;
     this.closed = true;
     // Copied: each shutdown removes its session from the map.
+    // Each delivers what it holds before its close; then the window's timer stops.
     for (const socket of [...this.clients.values()]) socket.shutdown();
+    this.writeCoalescer?.close();
     // Nobody will route a last GET to them any more.
     for (const transport of [...this.lingering.values()]) transport.destroy();
     this.wss.close();
@@ -317,6 +323,7 @@ export class EngineServer extends EngineFront {
       opts: this.opts,
       upgrades: this.upgradesFor(transport.name),
       closed: this.onSessionClose,
+      coalescer: this.writeCoalescer,
     });
     this.clients.set(id, engineSocket);
     this.emit("connection", engineSocket);

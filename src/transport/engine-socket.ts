@@ -62,7 +62,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
    * @param init - see {@link EngineSocketInit}.
    */
   constructor(init: EngineSocketInit) {
-    super(init.transport, init.opts.maxBufferedBytes);
+    super(init.transport, init.opts.maxBufferedBytes, init.coalescer ?? null);
     this.id = init.id;
     this.request = init.request;
     // Captured now: a destroyed socket forgets its remote address.
@@ -181,7 +181,11 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
 
   /** During a probed upgrade a GET is never held: it is answered with what is buffered or a noop. */
   private releasePoll(): void {
-    if (this.outbox.length === 0 && this.currentTransport.writable) this.currentTransport.send([NOOP]);
+    if (!this.currentTransport.writable) return;
+    // What is buffered goes now rather than at the end of the tick, or of a writeDelay window:
+    // the client sends `5` only once this poll has completed.
+    if (this.outbox.length > 0) this.flush();
+    else this.currentTransport.send([NOOP]);
   }
 
   private closeWith(reason: "forced close" | "server shutting down", discard: boolean): this {

@@ -12,6 +12,7 @@ import { CorsPolicy } from "./cors.ts";
 import type { CorsOptions } from "./cors.ts";
 import { compressionThreshold } from "./http-compression.ts";
 import type { HttpCompressionOptions } from "./http-compression.ts";
+import { MAX_WRITE_DELAY_MS } from "./write-coalescer.ts";
 
 /** The two Engine.IO transports. */
 export type TransportName = "polling" | "websocket";
@@ -119,6 +120,17 @@ export interface EngineOptions {
   destroyUpgrade: boolean;
   /** Milliseconds before an unanswered upgrade request on another path is destroyed. Default 1000. */
   destroyUpgradeTimeout: number;
+  /**
+   * Write coalescing, in milliseconds (0 to 1000). Default 0: each session writes what was sent
+   * to it at the end of the tick, as socket.io does. When set, a session that has written in the
+   * current window holds what it sends next until the window ends (at most `writeDelay` ms), then
+   * writes it all in one corked write: N broadcasts in N ticks cost it one write instead of N.
+   * The first packet after a quiet window goes out at once, so light traffic keeps its latency;
+   * under steady traffic every packet may wait up to `writeDelay`. Windows are shared by all the
+   * server's sessions and run on one timer (README, Performance). Node's timers count whole
+   * milliseconds: a value between 0 and 1 acts as 1.
+   */
+  writeDelay: number;
 }
 
 /** The defaults {@link resolveEngineOptions} fills in. */
@@ -139,6 +151,7 @@ export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze<EngineOpti
   addTrailingSlash: true,
   destroyUpgrade: true,
   destroyUpgradeTimeout: 1000,
+  writeDelay: 0,
 });
 
 /**
@@ -187,6 +200,14 @@ function checkTimer(name: string, value: number): number {
   return value;
 }
 
+/** [EIO4:limits] `writeDelay`: a finite number of ms, 0 (off) to {@link MAX_WRITE_DELAY_MS}. */
+function checkWriteDelay(value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_WRITE_DELAY_MS) {
+    throw new TypeError(`EngineOptions.writeDelay must be a number between 0 and ${MAX_WRITE_DELAY_MS} (ms), got ${String(value)}`);
+  }
+  return value;
+}
+
 function checkBoolean(name: string, value: boolean): boolean {
   if (typeof value !== "boolean") {
     throw new TypeError(`EngineOptions.${name} must be a boolean, got ${typeof value}`);
@@ -201,7 +222,8 @@ function checkBoolean(name: string, value: boolean): boolean {
  * @returns a complete, fresh {@link EngineOptions} object (the input is not mutated).
  * @throws TypeError when a value is nonsense (non-integer or non-positive timer, non-positive
  *   payload size or buffer bound, unknown transport, path not starting with "/", a CORS or
- *   cookie setting that could not be a header, a negative compression threshold).
+ *   cookie setting that could not be a header, a negative compression threshold, a writeDelay
+ *   outside 0–1000 ms).
  * @example
  * ```ts
  * const opts = resolveEngineOptions({ pingInterval: 10_000 });
@@ -270,5 +292,6 @@ export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): Engi
     addTrailingSlash: checkBoolean("addTrailingSlash", partial.addTrailingSlash ?? ENGINE_DEFAULTS.addTrailingSlash),
     destroyUpgrade: checkBoolean("destroyUpgrade", partial.destroyUpgrade ?? ENGINE_DEFAULTS.destroyUpgrade),
     destroyUpgradeTimeout: checkTimer("destroyUpgradeTimeout", partial.destroyUpgradeTimeout ?? ENGINE_DEFAULTS.destroyUpgradeTimeout),
+    writeDelay: checkWriteDelay(partial.writeDelay ?? ENGINE_DEFAULTS.writeDelay),
   };
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage } from "node:http";
 import type { EngineSocket } from "./engine-socket.ts";
 import type { EngineOptions, TransportName } from "./options.ts";
 import type { EnginePacket, Transport } from "./transport.ts";
+import type { WriteCoalescer } from "./write-coalescer.ts";
 
 /** Lifecycle of a session. A session is never reopened once `"closed"`. */
 export type EngineSocketState = "opening" | "open" | "closing" | "closed";
@@ -87,4 +88,6 @@ export interface EngineSocketInit {
    * session there). One function for all sessions, instead of a `close` listener each.
    */
   closed?: (session: EngineSocket) => void;
+  /** The server's write windows when `writeDelay` is set (shared by all its sessions). */
+  coalescer?: WriteCoalescer | null;
 }

@@ -41,6 +41,12 @@ export type RawEvent = [string, ...unknown[]];
 export class RawWsClient {
   /** Every Socket.IO EVENT received (`42[...]` on the main namespace), in order. */
   readonly events: RawEvent[] = [];
+  /** For each entry of `events`, the number of the TCP read (`data` chunk, from 1) it arrived in. */
+  readonly eventReads: number[] = [];
+  /** Number of TCP reads (`data` chunks) so far. */
+  reads = 0;
+  /** Every text frame received, in order, and `"<close>"` where the close frame came. */
+  readonly log: string[] = [];
   /** Number of WebSocket frames received. */
   frames = 0;
   /** True once a close frame arrived. */
@@ -48,6 +54,7 @@ export class RawWsClient {
   private pending: Buffer = Buffer.alloc(0);
   private textWaiters: Array<{ pred: (text: string) => boolean; resolve: (text: string) => void }> = [];
   private eventWaiters: Array<{ name: string; resolve: () => void }> = [];
+  private closeWaiters: Array<() => void> = [];
   private failure: Error | undefined;
 
   private constructor(readonly socket: net.Socket) {}
@@ -95,6 +102,12 @@ export class RawWsClient {
     return new Promise((resolve) => this.eventWaiters.push({ name, resolve }));
   }
 
+  /** Resolves once the server's close frame has been received (at once if it already was). */
+  untilCloseFrame(): Promise<void> {
+    if (this.closeFrame) return Promise.resolve();
+    return new Promise((resolve) => this.closeWaiters.push(resolve));
+  }
+
   /** Stops reading: the kernel's receive buffer fills and the server's socket stops draining. */
   pause(): void {
     this.socket.pause();
@@ -116,6 +129,7 @@ export class RawWsClient {
   }
 
   private onData(chunk: Buffer): void {
+    this.reads++;
     let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     let offset = 0;
     for (;;) {
@@ -138,10 +152,13 @@ export class RawWsClient {
     this.frames++;
     if (opcode === OPCODE_CLOSE) {
       this.closeFrame = true;
+      this.log.push("<close>");
+      for (const resolve of this.closeWaiters.splice(0)) resolve();
       return;
     }
     if (opcode !== OPCODE_TEXT) return;
     const text = payload.toString("utf8");
+    this.log.push(text);
     const waiter = this.textWaiters.findIndex((w) => w.pred(text));
     if (waiter >= 0) {
       const [w] = this.textWaiters.splice(waiter, 1);
@@ -151,6 +168,7 @@ export class RawWsClient {
     if (!text.startsWith("42")) return;
     const event = JSON.parse(text.slice(2)) as RawEvent;
     this.events.push(event);
+    this.eventReads.push(this.reads);
     const ready = this.eventWaiters.filter((w) => w.name === event[0]);
     this.eventWaiters = this.eventWaiters.filter((w) => w.name !== event[0]);
     for (const w of ready) w.resolve();

@@ -166,9 +166,11 @@ describe("[EIO4:upgrade] failed upgrades", () => {
   });
 });
 
-describe("[EIO4:upgrade] nothing lost or duplicated across the upgrade", () => {
+// With writeDelay the packets sent around the probe are held for up to a window, while the
+// client's poll waits for them (they go out in it when the window ends).
+describe.each([0, 100])("[EIO4:upgrade] nothing lost or duplicated across the upgrade (writeDelay %i)", (writeDelay) => {
   it("raw: numbered messages both ways before, during and after the probe arrive once, in order", async () => {
-    const fx = await startServer();
+    const fx = await startServer({ writeDelay });
     const N = 10;
     const serverGot: string[] = [];
     let sent = 0;
@@ -216,7 +218,7 @@ describe("[EIO4:upgrade] nothing lost or duplicated across the upgrade", () => {
   });
 
   it("socket.io-client with default options: numbered events both ways across the upgrade, exactly once each", async () => {
-    const { io, url } = await startSio();
+    const { io, url } = await startSio({ writeDelay });
     const N = 50;
     const serverGot: number[] = [];
     const serverDone = new Promise<void>((resolve) => {

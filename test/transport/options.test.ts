@@ -21,6 +21,7 @@ describe("resolveEngineOptions", () => {
       addTrailingSlash: true,
       destroyUpgrade: true,
       destroyUpgradeTimeout: 1000,
+      writeDelay: 0,
     });
   });
 
@@ -37,6 +38,12 @@ describe("resolveEngineOptions", () => {
     transports.push("polling");
     expect(opts.transports).toEqual(["websocket"]);
     expect(ENGINE_DEFAULTS.transports).toEqual(["polling", "websocket"]);
+  });
+
+  it("accepts writeDelay from 0 (off) to 1000 ms, fractions included", () => {
+    for (const writeDelay of [0, 0.5, 1, 25, 1000]) {
+      expect(resolveEngineOptions({ writeDelay }).writeDelay).toBe(writeDelay);
+    }
   });
 
   it.each<[string, Partial<EngineOptions>]>([
@@ -56,6 +63,10 @@ describe("resolveEngineOptions", () => {
     ["a cookie name with a space", { cookie: { name: "a b" } }],
     ["a negative compression threshold", { httpCompression: { threshold: -1 } }],
     ["zero destroyUpgradeTimeout", { destroyUpgradeTimeout: 0 }],
+    ["negative writeDelay", { writeDelay: -1 }],
+    ["NaN writeDelay", { writeDelay: Number.NaN }],
+    ["Infinity writeDelay", { writeDelay: Number.POSITIVE_INFINITY }],
+    ["writeDelay above 1000 ms", { writeDelay: 1000.5 }],
   ])("throws TypeError on %s", (_name, partial) => {
     expect(() => resolveEngineOptions(partial)).toThrow(TypeError);
     expect(() => new EngineServer(partial)).toThrow(TypeError);
@@ -73,6 +84,7 @@ describe("resolveEngineOptions", () => {
       { cookie: "io" },
       { httpCompression: 1024 },
       { destroyUpgrade: "no" },
+      { writeDelay: "1" },
     ];
     for (const partial of bad) {
       expect(() => resolveEngineOptions(partial as Partial<EngineOptions>)).toThrow(TypeError);
