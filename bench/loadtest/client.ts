@@ -68,6 +68,13 @@ export function classify(err: Error): FailureKind {
   return "other";
 }
 
+/** An error's message; a connection tried on several addresses (localhost: ::1 and 127.0.0.1) fails with an AggregateError of each. */
+function describe(err: Error): string {
+  if (err.message !== "") return err.message;
+  const inner = (err as Partial<AggregateError>).errors;
+  return Array.isArray(inner) && inner.length > 0 ? inner.map((e: Error) => e.message).join("; ") : String(err);
+}
+
 /** A raw Socket.IO client for the load test. */
 export class LoadClient {
   readonly index: number;
@@ -107,12 +114,19 @@ export class LoadClient {
     if (this.stage === "ready") this.transport?.send(eventPacket(this.config.nsp, [event, ...args]));
   }
 
-  /** Closes the connection (bounded by `graceMs`); the sink hears nothing more. */
-  async close(graceMs: number): Promise<void> {
+  /**
+   * Closes the connection (bounded by `graceMs`); the sink hears nothing more. Resolves with
+   * "clean" when a ready client's close was answered in time, "cut" when it was not, and
+   * "not open" for a client that was not ready (failed, or still connecting).
+   */
+  async close(graceMs: number): Promise<"clean" | "cut" | "not open"> {
+    const wasReady = this.stage === "ready";
     this.closing = true;
     clearTimeout(this.timer);
     if (this.stage !== "failed") this.stage = "closed";
-    await this.transport?.close(graceMs);
+    const polite = (await this.transport?.close(graceMs)) ?? false;
+    if (!wasReady) return "not open";
+    return polite ? "clean" : "cut";
   }
 
   private onPacket(packet: string): void {
@@ -182,7 +196,7 @@ export class LoadClient {
   private onTransportClose(error: Error | undefined): void {
     if (this.closing) return;
     if (this.stage === "ready") return this.drop(`connection lost${error ? `: ${error.message}` : ""}`);
-    if (error !== undefined) return this.fail(classify(error), error.message || String(error));
+    if (error !== undefined) return this.fail(classify(error), describe(error));
     this.fail("disconnected", "the server closed the connection before the socket was ready");
   }
 

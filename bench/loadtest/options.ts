@@ -12,6 +12,7 @@ export const CAPS = {
   ramp: 20_000,
   payload: 65_536,
   connectTimeoutS: 120,
+  drainS: 60,
 } as const;
 
 /** Everything a run needs, validated. */
@@ -40,6 +41,8 @@ export interface LoadTestOptions {
   payload: number;
   auth: object | undefined;
   connectTimeoutS: number;
+  /** After the last message, how long deliveries may still arrive, in seconds. */
+  drainS: number;
   json: boolean;
   quiet: boolean;
 }
@@ -74,8 +77,9 @@ Traffic
   --rate N                messages per second, all clients together, round robin
                           (default 10 when there are rooms; 0 = connect and hold; max ${CAPS.rate})
   --message-event E       event the senders emit with the stamped text (default "chat message")
-  --payload B             length of each message text in characters (default 64; min ~40, the stamp)
+  --payload B             bytes of each message text, ASCII (default 64; at least the stamp, ~40)
   --duration S            seconds of traffic, or of holding the connections (default 10, max ${CAPS.durationS})
+  --drain S               after the last message, at most S seconds for deliveries in flight (default 5, max ${CAPS.drainS})
 
 Output
   --json                  the report as JSON on stdout (progress stays on stderr)
@@ -153,6 +157,7 @@ export function parseOptions(argv: readonly string[]): LoadTestOptions | "help" 
         "message-event": { type: "string" },
         payload: { type: "string" },
         duration: { type: "string" },
+        drain: { type: "string" },
         json: { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -203,6 +208,7 @@ export function parseOptions(argv: readonly string[]): LoadTestOptions | "help" 
     payload: integer("payload", v.payload, 64, 1, CAPS.payload),
     auth,
     connectTimeoutS: positive("connect-timeout", v["connect-timeout"], 10, CAPS.connectTimeoutS),
+    drainS: positive("drain", v.drain, 5, CAPS.drainS),
     json: v.json === true,
     quiet: v.quiet === true,
   };

@@ -1,7 +1,7 @@
 /**
  * The server side of the load test's contract, ready to use with roomcast or socket.io:
  *
- * - `join(room, ack?)`: join `room` (a string of at most 64 characters), then call the ack.
+ * - `join(room, ack?)`: join `room` (a string of at most 128 characters), then call the ack.
  * - `chat message(text)`: send `text`, unchanged, as `chat message` to every other member of
  *   each room the sender is in.
  *
@@ -19,7 +19,7 @@ export interface RelaySocket {
   to(room: string): { emit(event: string, ...args: any[]): unknown };
 }
 
-const MAX_ROOM = 64;
+const MAX_ROOM = 128;
 
 /**
  * Handles the load test's `join` and `chat message` on one socket.

@@ -24,6 +24,10 @@ export interface RunFigures {
   /** Bytes on the wire, both ways (WebSocket payloads, or HTTP bodies for polling). */
   bytesOut: number;
   bytesIn: number;
+  /** The closing of every connection at the end: how long, and how many closed politely or were cut. */
+  closeMs: number;
+  closedClean: number;
+  closedCut: number;
 }
 
 /** Everything a run reports. Percentiles and rates are null (NaN in memory) when there was nothing to measure. */
@@ -64,6 +68,8 @@ export interface LoadTestReport {
   errors: { total: number; byKind: Record<string, number>; samples: string[] };
   /** Clients that were ready and lost their connection during the run. */
   dropped: number;
+  /** The end: ready clients whose close the server answered in time (`clean`) or that were cut after 3 s. */
+  close: { clean: number; cut: number; seconds: number };
   traffic: {
     seconds: number;
     sent: number;
@@ -109,7 +115,7 @@ export function buildReport(input: ReportInput): LoadTestReport {
         (opts.payload > 500 ? "; the chat demo refuses messages over 500 characters" : ""),
     );
   } else if (tally.received < tally.expected && outcome === "completed") {
-    warnings.push(`${tally.expected - tally.received} expected deliveries did not arrive within the drain (5 s after the last message)`);
+    warnings.push(`${tally.expected - tally.received} expected deliveries did not arrive within ${opts.drainS} s after the last message (--drain)`);
   }
   if (tally.echoes > 0) warnings.push(`${tally.echoes} messages came back to their sender (the server relays to the whole room, sender included)`);
   if (input.loadgen.cpuPct > 90) {
@@ -122,7 +128,7 @@ export function buildReport(input: ReportInput): LoadTestReport {
   const report: LoadTestReport = {
     tool: "roomcast-loadtest",
     outcome,
-    ok: outcome === "completed" && tally.ready === opts.clients && total === 0 && tally.received >= tally.expected,
+    ok: outcome === "completed" && tally.ready === opts.clients && total === 0 && tally.received >= tally.expected && figures.closedCut === 0,
     target: { url: opts.url, engineUrl: opts.engineUrl.href, namespace: opts.nsp, transport: opts.transport, local: isLocalHost(opts.engineUrl.hostname) },
     config: {
       clients: opts.clients,
@@ -150,6 +156,7 @@ export function buildReport(input: ReportInput): LoadTestReport {
     },
     errors: { total, byKind: tally.errorCounts(), samples: tally.errorSamples },
     dropped: tally.dropped,
+    close: { clean: figures.closedClean, cut: figures.closedCut, seconds: figures.closeMs / 1000 },
     traffic: {
       seconds: trafficS,
       sent: tally.sent,
@@ -194,7 +201,7 @@ export function formatReport(r: LoadTestReport): string {
   lines.push(`roomcast loadtest: ${r.target.url} (${r.target.transport}, namespace ${r.target.namespace}) — ${r.outcome}${r.ok ? "" : ", not ok"}`);
   if (r.error !== undefined) lines.push(`cannot connect: ${r.error}`);
   const rooms = c.rooms === 0 ? "no join" : `${c.rooms} room${c.rooms === 1 ? "" : "s"} via "${c.joinEvent}"${c.joinAck ? " (acked)" : ""}`;
-  lines.push(`clients    ${c.clients}, ${rooms}; ${c.rate > 0 ? `${c.rate} msgs/s of ${c.payload} characters ("${c.messageEvent}")` : "no traffic"} for ${c.durationS} s`);
+  lines.push(`clients    ${c.clients}, ${rooms}; ${c.rate > 0 ? `${c.rate} msgs/s of ${c.payload} B ("${c.messageEvent}")` : "no traffic"} for ${c.durationS} s`);
   const k = r.connect;
   lines.push(`connect    ${k.ready}/${c.clients} ready in ${fmt(k.seconds, 1)} s (${fmtRate(k.perSecond)} conns/s), ${k.failed} failed, ${r.dropped} dropped later`);
   const t = r.traffic;
@@ -202,6 +209,7 @@ export function formatReport(r: LoadTestReport): string {
     lines.push(`traffic    sent ${t.sent} (${fmt(t.sendRate, 1)} msgs/s); received ${t.received} of ${t.expected} expected (${fmt(t.deliveredPct, 2)}%), ${fmtRate(t.receiveRate)} msgs/s`);
     if (t.echoes + t.foreign > 0) lines.push(`           ${t.echoes} echoes to the sender, ${t.foreign} from another load test`);
   }
+  lines.push(`close      ${r.close.clean} closed cleanly in ${fmt(r.close.seconds, 1)} s${r.close.cut > 0 ? `, ${r.close.cut} cut (no answer to the close)` : ""}`);
   lines.push(`bytes      sent ${bytes(r.bytes.sent)}, received ${bytes(r.bytes.received)} (${t.otherEvents} other events)`);
   lines.push(`load gen   ${fmt(r.loadgen.cpuPct, 0)}% of a core, event-loop delay p99 ${ms(r.loadgen.loopDelayP99Ms)} ms; machine: ${r.machine.cpus} cpus, load ${fmt(r.machine.loadavg1, 2)}`);
   lines.push("");

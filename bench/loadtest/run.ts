@@ -16,8 +16,6 @@ import { epochNow, stampedText } from "./wire.ts";
 
 /** Connections in their handshake at once, whatever the ramp: a server's accept queue is finite. */
 const MAX_IN_FLIGHT = 1_000;
-/** After the last message, how long deliveries may still arrive. */
-const DRAIN_MS = 5_000;
 /** How long closing every connection may take before the rest are cut. */
 const CLOSE_GRACE_MS = 3_000;
 /** Slack on top of the sum of the phases' bounds, for the run's deadline. */
@@ -63,7 +61,7 @@ function roomOf(opts: LoadTestOptions, i: number): string | undefined {
 export async function runLoadTest(opts: LoadTestOptions, hooks: RunHooks): Promise<LoadTestReport> {
   const tally = new Tally(randomBytes(4).toString("hex"));
   const deadlineMs =
-    opts.connectTimeoutS * 2_000 + (opts.clients / opts.ramp) * 1_000 + opts.durationS * 1_000 + DRAIN_MS + CLOSE_GRACE_MS + DEADLINE_SLACK_MS;
+    opts.connectTimeoutS * 2_000 + (opts.clients / opts.ramp) * 1_000 + opts.durationS * 1_000 + opts.drainS * 1_000 + CLOSE_GRACE_MS + DEADLINE_SLACK_MS;
   const stop = new AbortController();
   let outcome: Outcome = "completed";
   const onAbort = (): void => {
@@ -94,38 +92,27 @@ export async function runLoadTest(opts: LoadTestOptions, hooks: RunHooks): Promi
   const startedAt = new Date();
   const t0 = performance.now();
   const sampler = setInterval(() => tally.sample(Math.round((performance.now() - t0) / 1000)), 1_000);
-  const figures: RunFigures = { rampMs: 0, trafficMs: 0, receiveWindowMs: 0, probeError: undefined, attempted: 0, bytesIn: 0, bytesOut: 0 };
+  const figures: RunFigures = {
+    rampMs: 0,
+    trafficMs: 0,
+    receiveWindowMs: 0,
+    probeError: undefined,
+    attempted: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    closeMs: 0,
+    closedClean: 0,
+    closedCut: 0,
+  };
 
   try {
-    // Phase 1: the probe. One client alone, so a wrong URL fails in one clear line.
-    const rampStart = performance.now();
-    const probe = new LoadClient(0, roomOf(opts, 0), config, tally);
-    clients.push(probe);
-    await settle(tally, 1, () => probe.start(), stop.signal);
-    if (tally.ready === 0 && !stop.signal.aborted) {
-      outcome = "unreachable";
-      figures.probeError = tally.errorSamples[0] ?? "no answer";
-      return finish();
-    }
-
-    // Phase 2: the ramp, at opts.ramp new connections per second, at most MAX_IN_FLIGHT in handshake.
-    if (!stop.signal.aborted) {
-      hooks.progress(`connecting ${opts.clients} ${opts.transport} clients to ${opts.url} at up to ${opts.ramp}/s`);
-      await ramp(opts, config, tally, clients, stop.signal, hooks);
-      figures.rampMs = performance.now() - rampStart;
-      hooks.progress(`${tally.ready} of ${opts.clients} clients ready, ${tally.failed} failed, in ${(figures.rampMs / 1000).toFixed(1)} s`);
-      if (tally.ready === 0 && !stop.signal.aborted) outcome = "unreachable";
-    }
-
-    // Phase 3: traffic, or holding the connections for the duration.
-    if (!stop.signal.aborted && outcome === "completed") {
-      const trafficStart = performance.now();
-      await traffic(opts, tally, clients, stop.signal, hooks);
-      figures.trafficMs = performance.now() - trafficStart;
-      // Phase 4: the drain. Deliveries still in flight may arrive, for a bounded time.
-      if (tally.sent > 0 && !stop.signal.aborted) await drain(tally, stop.signal);
-      figures.receiveWindowMs = Math.max(figures.trafficMs, tally.lastReceiveAt - trafficStart);
-    }
+    await phases();
+    // Last phase: every connection closed, politely, bounded by CLOSE_GRACE_MS.
+    const closeStart = performance.now();
+    const closes = await Promise.all(clients.map((c) => c.close(CLOSE_GRACE_MS)));
+    figures.closeMs = performance.now() - closeStart;
+    figures.closedClean = closes.filter((c) => c === "clean").length;
+    figures.closedCut = closes.filter((c) => c === "cut").length;
     return finish();
   } finally {
     clearTimeout(deadline);
@@ -133,9 +120,39 @@ export async function runLoadTest(opts: LoadTestOptions, hooks: RunHooks): Promi
     hooks.signal.removeEventListener("abort", onAbort);
     tally.onSettled = undefined;
     tally.onDelivery = undefined;
-    await Promise.all(clients.map((c) => c.close(CLOSE_GRACE_MS)));
+    // Already closed on the normal path; this covers a throw.
+    await Promise.all(clients.map((c) => c.close(0)));
     agent.destroy();
     loopDelay.disable();
+  }
+
+  async function phases(): Promise<void> {
+    // Phase 1: the probe. One client alone, so a wrong URL fails in one clear line.
+    const rampStart = performance.now();
+    const probe = new LoadClient(0, roomOf(opts, 0), config, tally);
+    clients.push(probe);
+    await settle(tally, 1, () => probe.start(), stop.signal);
+    if (stop.signal.aborted) return;
+    if (tally.ready === 0) {
+      outcome = "unreachable";
+      figures.probeError = tally.errorSamples[0] ?? "no answer";
+      return;
+    }
+
+    // Phase 2: the ramp, at opts.ramp new connections per second, at most MAX_IN_FLIGHT in handshake.
+    hooks.progress(`connecting ${opts.clients} ${opts.transport} clients to ${opts.url} at up to ${opts.ramp}/s`);
+    await ramp(opts, config, tally, clients, stop.signal, hooks);
+    figures.rampMs = performance.now() - rampStart;
+    hooks.progress(`${tally.ready} of ${opts.clients} clients ready, ${tally.failed} failed, in ${(figures.rampMs / 1000).toFixed(1)} s`);
+    if (stop.signal.aborted) return;
+
+    // Phase 3: traffic, or holding the connections for the duration.
+    const trafficStart = performance.now();
+    await traffic(opts, tally, clients, stop.signal, hooks);
+    figures.trafficMs = performance.now() - trafficStart;
+    // Phase 4: the drain. Deliveries still in flight may arrive, for a bounded time.
+    if (tally.sent > 0 && !stop.signal.aborted) await drain(tally, opts.drainS * 1_000, stop.signal);
+    figures.receiveWindowMs = Math.max(figures.trafficMs, tally.lastReceiveAt - trafficStart);
   }
 
   function finish(): LoadTestReport {
@@ -211,7 +228,7 @@ async function traffic(opts: LoadTestOptions, tally: Tally, clients: LoadClient[
     await pause(durationMs, signal);
     return;
   }
-  hooks.progress(`sending ${opts.rate} msgs/s of ${opts.payload} characters ("${opts.messageEvent}") for ${opts.durationS} s from ${senders.length} clients`);
+  hooks.progress(`sending ${opts.rate} msgs/s of ${opts.payload} bytes ("${opts.messageEvent}") for ${opts.durationS} s from ${senders.length} clients`);
   const tickMs = Math.min(20, Math.max(2, 1000 / opts.rate));
   const maxBurst = Math.max(1, Math.ceil(opts.rate * MAX_CATCH_UP_S));
   const start = performance.now();
@@ -251,11 +268,11 @@ async function traffic(opts: LoadTestOptions, tally: Tally, clients: LoadClient[
   });
 }
 
-/** Waits until every expected delivery has arrived, at most DRAIN_MS. */
-async function drain(tally: Tally, signal: AbortSignal): Promise<void> {
+/** Waits until every expected delivery has arrived, at most `maxMs`. */
+async function drain(tally: Tally, maxMs: number, signal: AbortSignal): Promise<void> {
   if (tally.received >= tally.expected) return;
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), DRAIN_MS);
+  const timer = setTimeout(() => timeout.abort(), maxMs);
   await Promise.race([
     new Promise<void>((resolve) => (tally.onDelivery = () => tally.received >= tally.expected && resolve())),
     whenAborted(signal),

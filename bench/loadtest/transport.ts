@@ -25,8 +25,12 @@ export interface TransportSink {
 export interface Transport {
   /** Sends one Engine.IO packet. */
   send(packet: string): void;
-  /** Closes politely, then for good; resolves once nothing of it is open (bounded by `graceMs`). */
-  close(graceMs: number): Promise<void>;
+  /**
+   * Closes politely, then for good after `graceMs`; resolves once nothing of it is open, with
+   * true when the server took part in the close in time, false when it had to be cut (or was
+   * already closed).
+   */
+  close(graceMs: number): Promise<boolean>;
 }
 
 /** Where and how to connect: the Engine.IO URL without its query, e.g. `http://h:3000/socket.io/`. */
@@ -70,12 +74,18 @@ export function openWebSocket(target: TransportTarget, sink: TransportSink): Tra
       ws.send(packet);
     },
     async close(graceMs) {
-      if (ws.readyState === WebSocket.CLOSED) return;
+      if (ws.readyState === WebSocket.CLOSED) return false;
       // A close handshake, so the server sees a normal "transport close"; cut if it stalls.
+      const polite = ws.readyState === WebSocket.OPEN;
       ws.close(1000);
-      const timer = setTimeout(() => ws.terminate(), graceMs);
+      let cut = false;
+      const timer = setTimeout(() => {
+        cut = true;
+        ws.terminate();
+      }, graceMs);
       await closed;
       clearTimeout(timer);
+      return polite && !cut;
     },
   };
 }
@@ -191,8 +201,12 @@ export function openPolling(target: TransportTarget, sink: TransportSink): Trans
       flush();
     },
     async close(graceMs) {
-      if (done) return;
-      const timer = setTimeout(() => finish(undefined), graceMs);
+      if (done) return false;
+      let polite = sid !== undefined;
+      const timer = setTimeout(() => {
+        polite = false;
+        finish(undefined);
+      }, graceMs);
       if (sid === undefined) finish(undefined);
       else {
         // The close packet [EIO4:close]: the server ends the session and answers the waiting GET.
@@ -204,6 +218,7 @@ export function openPolling(target: TransportTarget, sink: TransportSink): Trans
       }
       await closed;
       clearTimeout(timer);
+      return polite;
     },
   };
 }

@@ -57,15 +57,21 @@ function watch(httpServer: HttpServer, nsp: { on(ev: "connection", fn: (s: { on(
   });
 }
 
+/**
+ * A ping every 100 ms, each to be answered within 1 s: a client that did not answer pings would
+ * be dropped about a second after connecting, in the middle of the two-second run.
+ */
+const FAST_HEARTBEAT = { pingInterval: 100, pingTimeout: 1000 };
+
 function chatDemo(): Promise<Watched> {
-  const { httpServer, io } = createChatServer();
+  const { httpServer, io } = createChatServer(FAST_HEARTBEAT);
   return watch(httpServer, io.of("/"), () => io.close());
 }
 
 /** socket.io 4.8 with the README's relay on namespace /loadtest (so the URL's path is exercised). */
 function socketIo(handler: (socket: Parameters<typeof relayForLoadTest>[0]) => void = relayForLoadTest): Promise<Watched> {
   const httpServer = createServer();
-  const io = new SocketIoServer(httpServer);
+  const io = new SocketIoServer(httpServer, FAST_HEARTBEAT);
   const nsp = io.of("/loadtest");
   nsp.on("connection", (socket) => handler(socket));
   return watch(httpServer, nsp, () => new Promise((done) => void io.close(() => done())), "/loadtest");
@@ -79,6 +85,8 @@ function expectCompleteRun(report: LoadTestReport | undefined, clients: number):
   expect(report.connect.ready).toBe(clients);
   expect(report.connect.connectMs.count).toBe(clients);
   expect(report.dropped).toBe(0);
+  // Every connection was closed by the load test itself, with the server's answer.
+  expect(report.close).toMatchObject({ clean: clients, cut: 0 });
   const t = report.traffic;
   expect(t.sent).toBeGreaterThan(0);
   expect(t.expected).toBeGreaterThan(0);
@@ -122,7 +130,7 @@ describe("npm run loadtest", () => {
 
   it("reports a server that does not relay: nothing received, not ok, with a warning", async () => {
     const server = await socketIo((socket) => socket.on("join", (room: string, ack: () => void) => (socket.join(room), ack())));
-    const run = await runCli(["--url", server.url, "--clients", "4", "--duration", "1", "--json", "--quiet"]);
+    const run = await runCli(["--url", server.url, "--clients", "4", "--duration", "1", "--drain", "0.2", "--json", "--quiet"]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report?.outcome).toBe("completed");
     expect(run.report?.traffic.sent).toBeGreaterThan(0);
@@ -143,6 +151,7 @@ describe("npm run loadtest", () => {
     expect(run.report?.ok).toBe(false);
     expect(run.report?.connect.ready).toBe(10);
     expect(run.stderr).toMatch(/SIGINT: stopping/);
+    expect(run.report?.close).toMatchObject({ clean: 10, cut: 0 });
     await server.allClosed(10);
   }, 30_000);
 });

@@ -23,26 +23,11 @@ async function closedPort(): Promise<number> {
 }
 
 describe("npm run loadtest refuses and fails clearly", () => {
-  it.each([
-    ["ws://127.0.0.1:3000", /--url must be http:\/\/ or https:\/\//],
-    ["file:///etc/passwd", /--url must be http:\/\/ or https:\/\//],
-    ["not a url", /--url is not a URL/],
-  ])("refuses --url %s with exit code 2", async (url, message) => {
-    const run = await runCli(["--url", url]);
+  it("refuses a non-http(s) URL with exit code 2 and a usage hint, before connecting", async () => {
+    const run = await runCli(["--url", "ws://127.0.0.1:3000"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toMatch(/^loadtest: --url must be http:\/\/ or https:\/\/ .*\n\(npm run loadtest -- --help for usage\)/);
     expect(run.stdout).toBe("");
-  }, 20_000);
-
-  it.each([
-    [["--clients", "50001"], /--clients must be an integer from 1 to 50000/],
-    [["--duration", "3601"], /--duration must be a number above 0 and at most 3600/],
-    [["--rate", "5", "--rooms", "0"], /--rate needs rooms/],
-    [["--bogus"], /Unknown option '--bogus'/],
-  ])("refuses %j with exit code 2", async (args, message) => {
-    const run = await runCli(["--url", "http://127.0.0.1:9", ...args]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(message);
   }, 20_000);
 
   it("refuses more clients than ulimit -n allows, before opening any", async () => {

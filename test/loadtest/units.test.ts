@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Histogram } from "../../bench/loadtest/histogram.ts";
-import { parseOptions, parseTarget } from "../../bench/loadtest/options.ts";
+import { parseOptions, parseTarget, UsageError } from "../../bench/loadtest/options.ts";
 import { connectPacket, eventPacket, readSioHeader, readStampIn, stampedText } from "../../bench/loadtest/wire.ts";
 
 describe("Histogram", () => {
@@ -82,5 +82,26 @@ describe("options", () => {
     const opts = parseOptions(["--url", "http://localhost:3000"]);
     expect(opts).toMatchObject({ clients: 100, rooms: 1, rate: 10, durationS: 10, joinEvent: "join", messageEvent: "chat message", transport: "websocket" });
     expect(parseOptions(["--url", "http://localhost:3000", "--rooms", "0"])).toMatchObject({ rate: 0 });
+  });
+
+  it.each([
+    [["--url", "ws://127.0.0.1:3000"], /--url must be http:\/\/ or https:\/\//],
+    [["--url", "file:///etc/passwd"], /--url must be http:\/\/ or https:\/\//],
+    [["--url", "not a url"], /--url is not a URL/],
+    [["--url", "http://user:pw@host"], /must not carry credentials/],
+    [[], /--url is required/],
+    [["--url", "http://h", "--clients", "50001"], /--clients must be an integer from 1 to 50000/],
+    [["--url", "http://h", "--clients", "0"], /--clients must be an integer from 1 to 50000/],
+    [["--url", "http://h", "--duration", "3601"], /--duration must be a number above 0 and at most 3600/],
+    [["--url", "http://h", "--rate", "100001"], /--rate must be a number from 0 to 100000/],
+    [["--url", "http://h", "--ramp", "0"], /--ramp must be a number above 0/],
+    [["--url", "http://h", "--rate", "5", "--rooms", "0"], /--rate needs rooms/],
+    [["--url", "http://h", "--clients", "5", "--rooms", "6"], /--rooms must be an integer from 0 to 5/],
+    [["--url", "http://h", "--transport", "webtransport"], /--transport must be websocket or polling/],
+    [["--url", "http://h", "--auth", "[1]"], /--auth must be a JSON object/],
+    [["--url", "http://h", "--bogus"], /Unknown option '--bogus'/],
+  ])("refuses %j", (args, message) => {
+    expect(() => parseOptions(args)).toThrow(UsageError);
+    expect(() => parseOptions(args)).toThrow(message);
   });
 });
