@@ -122,7 +122,10 @@ export function buildReport(input: ReportInput): LoadTestReport {
     warnings.push(`the load generator used ${input.loadgen.cpuPct.toFixed(0)}% of a core: latency includes its own queueing; use fewer clients per process`);
   }
   if (tally.sent > 0 && tally.sent < Math.floor(opts.rate * opts.durationS) * 0.95 && outcome === "completed") {
-    warnings.push(`sent ${(tally.sent / trafficS).toFixed(1)} msgs/s of the ${opts.rate} asked: the load generator could not keep up`);
+    warnings.push(
+      `sent ${(tally.sent / trafficS).toFixed(1)} msgs/s of the ${opts.rate} asked: the load generator fell behind ` +
+        `(event-loop delay p99 ${input.loadgen.loopDelayP99Ms.toFixed(0)} ms, max ${input.loadgen.loopDelayMaxMs.toFixed(0)} ms: a busy process or machine)`,
+    );
   }
   const total = [...tally.failures.values()].reduce((a, b) => a + b, 0);
   const report: LoadTestReport = {

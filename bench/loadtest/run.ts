@@ -14,8 +14,11 @@ import { buildReport, type LoadTestReport, type Outcome, type RunFigures } from 
 import { Tally } from "./tally.ts";
 import { epochNow, stampedText } from "./wire.ts";
 
-/** Connections in their handshake at once, whatever the ramp: a server's accept queue is finite. */
-const MAX_IN_FLIGHT = 1_000;
+/**
+ * Connections in their handshake at once, whatever the ramp: below Node's default listen
+ * backlog (511), so a slow server makes the ramp wait instead of dropping SYNs into retries.
+ */
+const MAX_IN_FLIGHT = 500;
 /** How long closing every connection may take before the rest are cut. */
 const CLOSE_GRACE_MS = 3_000;
 /** Slack on top of the sum of the phases' bounds, for the run's deadline. */
