@@ -1,6 +1,7 @@
 /**
  * `npm start`: the chat on http://localhost:3000 (set `PORT` to change it).
  */
+import type { AddressInfo } from "node:net";
 import { createChatServer } from "./server.ts";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -11,7 +12,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 
 const { httpServer, io } = createChatServer();
 httpServer.listen(port, () => {
-  console.log(`roomcast chat on http://localhost:${port}`);
+  // The bound port: PORT=0 picks a free one, which scripts (e.g. a load test) read from here.
+  console.log(`roomcast chat on http://localhost:${(httpServer.address() as AddressInfo).port}`);
 });
 
 function stop(): void {
