@@ -16,6 +16,9 @@
  * - once the file's hooks are done it removes its listeners, so vitest's own reporting
  *   ("Unhandled Errors", a failed run) covers anything later.
  *
+ * The failing test is not interrupted: one that goes on waiting for something the crash
+ * prevented fails at its timeout, with the guard's error reported next to the timeout.
+ *
  * A test that provokes an uncaught error on purpose declares it with {@link allowUncaught}.
  * Errors in child processes are not the guard's business: each process reports its own.
  */
@@ -141,9 +144,12 @@ function throwRecorded(): void {
   throw guardFailure(recorded);
 }
 
+// Taken at load, before any test can install vitest's fake timers (which fake setImmediate too).
+const realSetImmediate = globalThis.setImmediate;
+
 /** Lets I/O callbacks already due run, so an error a test's own cleanup provoked is seen now. */
 function oneLoopTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => realSetImmediate(resolve));
 }
 
 /**
