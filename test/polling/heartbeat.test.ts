@@ -81,11 +81,16 @@ describe("heartbeat over polling", () => {
   });
 
   it("answers a pending GET with the close packet when the ping times out while it is held", async () => {
-    const fx = await startServer({ pingInterval: 20, pingTimeout: 20 });
+    // The fake clock: with real 20 ms timers a loaded machine could let the ping time out before
+    // the GET reached the server, and the test would wait for a pending GET that never comes.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const fx = await startServer({ pingInterval: 300, pingTimeout: 200 });
     const { client, socket } = await session(fx);
     const reason = closeReason(socket);
+    vi.advanceTimersByTime(300);
     expect((await client.get()).body).toBe("2");
     const { response } = await pendingGet(fx.engine, client);
+    vi.advanceTimersByTime(200);
     expect(await reason).toBe("ping timeout");
     expect((await response).body).toBe("1");
   });

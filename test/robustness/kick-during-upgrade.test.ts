@@ -10,8 +10,10 @@
  * polling transport was pausing, kept that transport paused for ever: `connected === true`, no
  * server socket, until its ping timeout. [EIO4:upgrade-close]
  *
- * Short heartbeat timings make such a ghost surface as a wrong reason within seconds instead of
- * hanging the test until its timeout.
+ * A heartbeat of 5 + 5 s makes such a ghost surface as a wrong reason ("ping timeout") well
+ * within the test's timeout instead of hanging it. Not shorter: with 1 + 1 s, 30 clients on a
+ * machine loaded by a parallel suite run (load average 20 on 2 cores) were seen to time out for
+ * real.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, connect, startServer, type ClientSocket } from "../support/harness.ts";
@@ -25,7 +27,7 @@ type Kick = (socket: ServerSocket) => void;
 
 /** Starts CLIENTS default-transport clients against a server that kicks each as `kick` says; resolves with every client's disconnect reason. */
 async function kickAll(kick: Kick, onClient?: (client: ClientSocket) => void): Promise<string[]> {
-  const { io, url } = await startServer({ pingInterval: 1000, pingTimeout: 1000 });
+  const { io, url } = await startServer({ pingInterval: 5000, pingTimeout: 5000 });
   io.on("connection", kick);
   const reasons = await Promise.all(
     Array.from({ length: CLIENTS }, () => {

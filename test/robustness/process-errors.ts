@@ -1,7 +1,9 @@
 /**
  * Records what would kill a server process (an uncaught exception, an unhandled rejection)
- * while a test runs, so the test can assert there was none. Without it a crash inside a socket
- * callback is reported by vitest as a stray error after the test, or not tied to it at all.
+ * while a test runs, so the test can assert there was none, and race a wait against a crash.
+ * The suite's guard (test/support/guard.ts) fails such a test anyway, once it has finished;
+ * this view lets a test that is about crashes say so in its own assertions, and not wait for a
+ * `close` that a crashed callback will never emit.
  */
 import { afterEach, beforeEach } from "vitest";
 
