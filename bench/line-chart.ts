@@ -112,7 +112,7 @@ export function renderLineChart(title: string, panels: LinePanel[], subtitle = "
   const legend = panels[0]?.series ?? [];
   let x = WIDTH - RIGHT;
   for (const s of [...legend].reverse()) {
-    x -= 22 + s.name.length * 6.5;
+    x -= 30 + s.name.length * 7.2;
     parts.push(
       `<rect x="${x.toFixed(0)}" y="12" width="12" height="12" fill="${s.color}"/>`,
       `<text x="${(x + 16).toFixed(0)}" y="22" font-size="12" fill="${COLORS.text}">${esc(s.name)}</text>`,
