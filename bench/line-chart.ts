@@ -55,7 +55,7 @@ function panelSvg(panel: LinePanel, y0: number): string {
   const points = panel.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const xMax = niceCeil(Math.max(0, ...points.map((p) => p.x)));
   const ys = points.map((p) => Math.max(MIN_Y, p.y));
-  const lo = 10 ** Math.floor(Math.log10(Math.min(1, ...ys)));
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...ys, 1e9)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(lo * 10, ...ys)));
   const xOf = (x: number): number => LEFT + (x / xMax) * plotWidth;
   const yOf = (y: number): number => {
@@ -68,8 +68,8 @@ function panelSvg(panel: LinePanel, y0: number): string {
     out.push(`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`);
     out.push(`<text x="${LEFT - 6}" y="${y + 4}" font-size="11" text-anchor="end" fill="#6b7280">${tick(v)}</text>`);
   }
-  for (let i = 0; i <= 5; i++) {
-    const v = (xMax * i) / 5;
+  for (let i = 0; i <= 4; i++) {
+    const v = (xMax * i) / 4;
     const x = xOf(v);
     out.push(`<line x1="${x}" x2="${x}" y1="${y0 + TOP}" y2="${y0 + TOP + PLOT_HEIGHT}" stroke="#f3f4f6"/>`);
     out.push(`<text x="${x}" y="${y0 + TOP + PLOT_HEIGHT + 16}" font-size="11" text-anchor="middle" fill="#6b7280">${fmtRate(v)}</text>`);
