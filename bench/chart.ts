@@ -1,7 +1,8 @@
 /**
  * A hand-written SVG chart: panels of grouped bars (roomcast vs socket.io, plus the bare floor
- * server when it ran), each group labelled with the ratio roomcast / socket.io, green when it
- * meets the group's target, and with bare / socket.io under its label.
+ * server when it ran), each group labelled with the ratio roomcast / socket.io (green or red
+ * against the group's target, when it has one), and, under its label, bare / socket.io and
+ * roomcast / floor (green or red against the group's floor goal, when it has one).
  */
 
 /** One group of bars (one scenario or case). */
@@ -13,6 +14,8 @@ export interface ChartGroup {
   bare?: number;
   /** The ratio roomcast / socket.io must not exceed (colours the ratio label). */
   target?: number;
+  /** The ratio roomcast / bare must not exceed (colours the roomcast / floor label). */
+  floorGoal?: number;
 }
 
 /** One panel: a title, a unit for the y axis, and its groups. */
@@ -28,14 +31,16 @@ const LEFT = 70;
 const RIGHT = 20;
 const TOP = 58;
 const PLOT_HEIGHT = 160;
-const COLORS = { roomcast: "#2563eb", socketio: "#9ca3af", bare: "#f59e0b", good: "#15803d", bad: "#b91c1c", text: "#111827" };
+/** The palette every benchmark chart uses. */
+export const COLORS = { roomcast: "#2563eb", socketio: "#9ca3af", bare: "#f59e0b", good: "#15803d", bad: "#b91c1c", text: "#111827" };
 
-function esc(text: string): string {
+/** Escapes text for SVG. */
+export function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 /** The smallest "round" axis maximum (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8 × 10^k) not below `value`. */
-function niceCeil(value: number): number {
+export function niceCeil(value: number): number {
   if (!(value > 0)) return 1;
   const exp = 10 ** Math.floor(Math.log10(value));
   for (const m of [1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10]) if (m * exp >= value) return m * exp;
@@ -43,7 +48,7 @@ function niceCeil(value: number): number {
 }
 
 /** An axis tick: no trailing zeros. */
-function tick(value: number): string {
+export function tick(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
@@ -100,6 +105,14 @@ function panelSvg(panel: ChartPanel, y0: number): string {
     if (Number.isFinite(floor)) {
       out.push(`<text x="${cx}" y="${y0 + TOP + PLOT_HEIGHT + 30}" font-size="10" text-anchor="middle" fill="#6b7280">bare / socket.io ${floor.toFixed(2)}×</text>`);
     }
+    const overFloor = g.roomcast / (g.bare ?? Number.NaN);
+    if (Number.isFinite(overFloor)) {
+      const color = g.floorGoal === undefined ? "#6b7280" : overFloor <= g.floorGoal ? COLORS.good : COLORS.bad;
+      const goal = g.floorGoal === undefined ? "" : ` (≤${g.floorGoal})`;
+      out.push(
+        `<text x="${cx}" y="${y0 + TOP + PLOT_HEIGHT + 43}" font-size="10" text-anchor="middle" fill="${color}">roomcast / floor ${overFloor.toFixed(2)}×${esc(goal)}</text>`,
+      );
+    }
   });
   return out.join("\n");
 }
@@ -108,7 +121,7 @@ function panelSvg(panel: ChartPanel, y0: number): string {
  * Renders `panels` stacked vertically under `title`, with a legend.
  *
  * @example
- * renderChart("fan-out", [{ title: "CPU", unit: "µs/msg", groups: [{ label: "a", roomcast: 3, socketio: 6, target: 0.55 }] }]);
+ * renderChart("fan-out", [{ title: "CPU", unit: "µs/msg", groups: [{ label: "a", roomcast: 3, socketio: 6, bare: 2.9, floorGoal: 1.05 }] }]);
  */
 export function renderChart(title: string, panels: ChartPanel[], subtitle = ""): string {
   const header = 56;

@@ -1,7 +1,7 @@
 /**
  * The fan-out benchmark's floor: a minimal Engine.IO v4 / Socket.IO v5 server written only for
  * the benchmark (`--impl bare`). It is not a contender — it shows what one `write` syscall per
- * recipient per message costs on this machine, the limit issue 4 asks roomcast to approach.
+ * recipient per message costs on this machine, the limit roomcast's CPU goals are set against.
  *
  * Scope: WebSocket transport only (no polling, no upgrade), the main namespace only, no
  * heartbeat of its own (benchmark runs are short; a client ping `2` is still answered with `3`),

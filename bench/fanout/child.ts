@@ -76,7 +76,7 @@ export class Child<Cmd, Reply extends { type: string }> {
     const idx = this.inbox.findIndex((r) => r.type === type);
     if (idx >= 0) return Promise.resolve(this.inbox.splice(idx, 1)[0] as Extract<Reply, { type: T }>);
     const errIdx = this.inbox.findIndex((r) => r.type === "error");
-    if (errIdx >= 0) return Promise.reject(new Error(`${this.name}: ${JSON.stringify(this.inbox[errIdx])}`));
+    if (errIdx >= 0) return Promise.reject(this.errorFrom(this.inbox[errIdx] as Reply));
     if (this.exitError) return Promise.reject(this.exitError);
     return new Promise((resolvePromise, rejectPromise) => {
       const signal = AbortSignal.timeout(deadlineMs);
@@ -114,9 +114,15 @@ export class Child<Cmd, Reply extends { type: string }> {
     await this.exited;
   }
 
+  /** An `error` reply as an Error: its message when it has one, else the whole reply. */
+  private errorFrom(msg: Reply): Error {
+    const message: unknown = (msg as { message?: unknown }).message;
+    return new Error(`${this.name}: ${typeof message === "string" ? message : JSON.stringify(msg)}`);
+  }
+
   private deliver(msg: Reply): void {
     if (msg.type === "error") {
-      const err = new Error(`${this.name}: ${JSON.stringify(msg)}`);
+      const err = this.errorFrom(msg);
       const all = this.waiters.splice(0);
       if (all.length === 0) this.inbox.push(msg);
       for (const w of all) w.reject(err);

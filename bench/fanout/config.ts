@@ -37,6 +37,7 @@ export interface FanoutConfig {
 
 /** The `--help` text. */
 export const USAGE = `usage: node --import tsx bench/fanout/run.ts [options]
+  --latency          latency under load at fixed offered rates instead (options below)
   --quick            smoke-test sizes: R=1, N=200, M=30, ramp 400 (explicit flags still win)
   --n <int>          recipients per broadcast (default 1000)
   --m <int>          measured broadcasts per run (default 300)
@@ -56,14 +57,16 @@ export const USAGE = `usage: node --import tsx bench/fanout/run.ts [options]
   --deadline <ms>    watchdog per step (default 120000)
   --out <dir>        results directory (default bench/results)`;
 
-function int(value: string | undefined, fallback: number, name: string, min = 0): number {
+/** An integer flag's value, `fallback` when absent; throws below `min` or when not an integer. */
+export function intOption(value: string | undefined, fallback: number, name: string, min = 0): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"`);
   return n;
 }
 
-function parseImpls(list: string): Impl[] {
+/** Parses a comma-separated implementation list; throws on an unknown name. */
+export function parseImpls(list: string): Impl[] {
   const out: Impl[] = [];
   for (const raw of list.split(",")) {
     const impl = ALL_IMPLS.find((i) => i === raw.trim());
@@ -98,17 +101,17 @@ export function parseFanoutArgs(argv: string[]): FanoutConfig | "help" {
   });
   if (values.help) return "help";
   const quick = values.quick ?? false;
-  const m = int(values.m, quick ? 30 : 300, "m", 1);
+  const m = intOption(values.m, quick ? 30 : 300, "m", 1);
   return {
-    n: int(values.n, quick ? 200 : 1000, "n", 2),
+    n: intOption(values.n, quick ? 200 : 1000, "n", 2),
     m,
-    warmup: int(values.warmup, Math.max(10, Math.ceil(m / 5)), "warmup"),
-    r: int(values.r, quick ? 1 : 3, "r", 1),
-    ramp: int(values.ramp, quick ? 400 : 2000, "ramp", 1),
-    burst: int(values.burst, 10, "burst", 1),
-    concurrency: int(values.concurrency, 100, "concurrency", 1),
-    samples: int(values.samples, 20_000, "samples", 1),
-    deadlineMs: int(values.deadline, 120_000, "deadline", 1000),
+    warmup: intOption(values.warmup, Math.max(10, Math.ceil(m / 5)), "warmup"),
+    r: intOption(values.r, quick ? 1 : 3, "r", 1),
+    ramp: intOption(values.ramp, quick ? 400 : 2000, "ramp", 1),
+    burst: intOption(values.burst, 10, "burst", 1),
+    concurrency: intOption(values.concurrency, 100, "concurrency", 1),
+    samples: intOption(values.samples, 20_000, "samples", 1),
+    deadlineMs: intOption(values.deadline, 120_000, "deadline", 1000),
     scenarios: values.scenarios !== undefined ? parseScenarioList(values.scenarios) : values.recovery === true ? ["a"] : [...SCENARIO_IDS],
     impls: values.impls !== undefined ? parseImpls(values.impls) : [...(values.recovery === true ? RECOVERY_IMPLS : IMPLS)],
     quick,

@@ -2,8 +2,10 @@
  * The load generator, in its own process: N raw WebSocket clients (see loadgen-conn.ts), driven
  * over IPC by the orchestrator. It checks delivery exactly — each recipient gets every seq once
  * and in order, non-recipients get none, everyone gets exactly one `end` barrier after the last
- * broadcast — and samples receive latency (a stride over seqs and clients, never every message).
+ * broadcast — and measures receive latency from the stamp in each frame: a stride sample over
+ * seqs and clients, or (offered-rate latency mode) every delivery, in a histogram.
  */
+import { LatencyHistogram } from "../histogram.ts";
 import { quantileSorted } from "../stats.ts";
 import { epochMs, snapshot, type LatencySummary, type LoadCommand, type LoadReply, type Verdict } from "./ipc.ts";
 import { Conn, readStamp, type ConnSink } from "./loadgen-conn.ts";
@@ -18,7 +20,40 @@ function reply(msg: LoadReply): void {
 
 function summarize(samples: Float64Array, count: number): LatencySummary {
   const sorted = samples.subarray(0, count).sort();
-  return { p50: quantileSorted(sorted, 0.5), p99: quantileSorted(sorted, 0.99), samples: count };
+  return {
+    p50: quantileSorted(sorted, 0.5),
+    p99: quantileSorted(sorted, 0.99),
+    p999: quantileSorted(sorted, 0.999),
+    max: quantileSorted(sorted, 1),
+    samples: count,
+  };
+}
+
+function histogramLatency(h: LatencyHistogram): LatencySummary {
+  const s = h.summary();
+  return { p50: s.p50, p99: s.p99, p999: s.p999, max: s.max, samples: s.count, negative: s.negative };
+}
+
+/** Slots of the stamp cache (a power of two). */
+const STAMP_SLOTS = 1024;
+
+/**
+ * The stamps of recent seqs, so that a broadcast's stamp is parsed from the first frame of it
+ * that arrives, not from each recipient's copy (every copy of one broadcast carries the same
+ * stamp). Direct-mapped by seq: in-flight seqs span far fewer than {@link STAMP_SLOTS}.
+ */
+class StampCache {
+  private readonly seqs = new Float64Array(STAMP_SLOTS).fill(-1);
+  private readonly stamps = new Float64Array(STAMP_SLOTS);
+
+  stampOf(seq: number, frame: Buffer, at: number): number {
+    const slot = seq & (STAMP_SLOTS - 1);
+    if (this.seqs[slot] === seq) return this.stamps[slot] as number;
+    const stamp = readStamp(frame, at);
+    this.seqs[slot] = seq;
+    this.stamps[slot] = stamp;
+    return stamp;
+  }
 }
 
 /** Delivery bookkeeping for the current run. */
@@ -31,6 +66,10 @@ class Tracker implements ConnSink {
   pending = 0;
   samples = new Float64Array(0);
   nSamples = 0;
+  /** Every measured delivery, when the orchestrator asks for all of them. */
+  histogram: LatencyHistogram | null = null;
+  /** Reset with the clients: seqs start again from 0 on every server. */
+  stamps = new StampCache();
   endedClients = 0;
   errorCount = 0;
   errors: string[] = [];
@@ -38,11 +77,13 @@ class Tracker implements ConnSink {
 
   reset(conns: Conn[]): void {
     this.conns = conns;
+    this.stamps = new StampCache();
     this.recipients = conns.filter((c) => c.plan.expect).length;
     this.upTo = 0;
     this.measureFrom = Number.POSITIVE_INFINITY;
     this.pending = 0;
     this.nSamples = 0;
+    this.histogram = null;
     this.endedClients = 0;
     this.errorCount = 0;
     this.errors = [];
@@ -62,8 +103,11 @@ class Tracker implements ConnSink {
     }
     if (seq !== conn.next) this.error(`client ${conn.index} expected seq ${conn.next}, got ${seq}`);
     conn.next = seq + 1;
-    if (seq >= this.measureFrom && (seq + conn.index) % this.stride === 0 && this.nSamples < this.samples.length) {
-      this.samples[this.nSamples++] = epochMs() - readStamp(frame, at);
+    if (seq >= this.measureFrom) {
+      if (this.histogram !== null) this.histogram.record(epochMs() - this.stamps.stampOf(seq, frame, at));
+      else if ((seq + conn.index) % this.stride === 0 && this.nSamples < this.samples.length) {
+        this.samples[this.nSamples++] = epochMs() - readStamp(frame, at);
+      }
     }
     if (!conn.reached && conn.next >= this.upTo) {
       conn.reached = true;
@@ -81,10 +125,11 @@ class Tracker implements ConnSink {
     this.error(message);
   }
 
-  expect(upTo: number, measureFrom: number, sampleCap: number): void {
+  expect(upTo: number, measureFrom: number, sampleCap: number, everyDelivery: boolean): void {
     this.upTo = upTo;
     this.measureFrom = measureFrom;
-    this.samples = new Float64Array(sampleCap);
+    this.histogram = everyDelivery ? new LatencyHistogram() : null;
+    this.samples = new Float64Array(everyDelivery ? 0 : sampleCap);
     this.nSamples = 0;
     const measured = this.recipients * Math.max(0, upTo - measureFrom);
     this.stride = Math.max(1, Math.floor(measured / Math.max(1, sampleCap)));
@@ -105,7 +150,8 @@ class Tracker implements ConnSink {
 
   private reportReached(): void {
     const lastRecvAt = epochMs();
-    reply({ type: "reached", lastRecvAt, snap: snapshot(), latency: summarize(this.samples, this.nSamples) });
+    const latency = this.histogram !== null ? histogramLatency(this.histogram) : summarize(this.samples, this.nSamples);
+    reply({ type: "reached", lastRecvAt, snap: snapshot(), latency });
   }
 
   private reportVerdict(): void {
@@ -183,7 +229,7 @@ async function handle(cmd: LoadCommand): Promise<void> {
     case "connect":
       return connectAll(cmd);
     case "expect":
-      return tracker.expect(cmd.upTo, cmd.measureFrom, cmd.samples);
+      return tracker.expect(cmd.upTo, cmd.measureFrom, cmd.samples, cmd.everyDelivery === true);
     case "expectEnd":
       return tracker.expectEnd();
     case "status":

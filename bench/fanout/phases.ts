@@ -9,7 +9,8 @@ import { SCENARIOS, type ScenarioDef, type ScenarioId } from "./scenarios.ts";
 
 /** The load generator as the orchestrator sees it. */
 export type LoadGen = Child<LoadCommand, LoadReply>;
-type BenchServer = Child<ServerCommand, ServerReply>;
+/** A server process as the orchestrator sees it. */
+export type BenchServer = Child<ServerCommand, ServerReply>;
 
 /** A process counts as saturated from this CPU share of one core (%). */
 const SATURATED_PCT = 85;
@@ -76,15 +77,18 @@ export async function stopServer(server: BenchServer): Promise<void> {
   });
 }
 
-function ignore(): void {}
+/** A no-op rejection handler for promises awaited later. */
+export function ignore(): void {}
 
-function saturation(serverPct: number, loadgenPct: number): string {
+/** Which process used at least {@link SATURATED_PCT}% of a core. */
+export function saturation(serverPct: number, loadgenPct: number): string {
   const s = serverPct >= SATURATED_PCT;
   const l = loadgenPct >= SATURATED_PCT;
   return s && l ? "both" : s ? "server" : l ? "loadgen" : "neither";
 }
 
-interface Step {
+/** What the steps of one run share. */
+export interface Step {
   cfg: FanoutConfig;
   lg: LoadGen;
   server: BenchServer;
@@ -92,7 +96,7 @@ interface Step {
 }
 
 /** Runs `count` broadcasts from `from` and awaits delivery to every recipient. */
-async function broadcastPhase(
+export async function broadcastPhase(
   s: Step,
   def: ScenarioDef,
   from: number,
@@ -118,7 +122,7 @@ async function broadcastPhase(
 }
 
 /** On failure, adds the load generator's view (recipients still pending, first errors). */
-async function withStatus<T>(lg: LoadGen, step: Promise<T>): Promise<T> {
+export async function withStatus<T>(lg: LoadGen, step: Promise<T>): Promise<T> {
   try {
     return await step;
   } catch (err) {
@@ -132,7 +136,7 @@ async function withStatus<T>(lg: LoadGen, step: Promise<T>): Promise<T> {
  * The ordering barrier: every client must get one `end`, then the loadgen checks all counts
  * and closes its clients.
  */
-async function verify(s: Step): Promise<Verdict> {
+export async function verify(s: Step): Promise<Verdict> {
   const verdict = s.lg.request({ cmd: "expectEnd" }, "verified", s.cfg.deadlineMs);
   verdict.catch(ignore);
   await s.server.request({ cmd: "end" }, "ended", s.cfg.deadlineMs);

@@ -5,12 +5,17 @@
  * load-generator process; then prints medians and ratios and
  * writes JSON and an SVG chart to bench/results/. Exits 1 if any delivery check failed.
  *
- * Run: `node --import tsx bench/fanout/run.ts [--quick] [--help]`.
+ * With `--latency` it runs the latency mode instead (latency.ts: latency under load at fixed
+ * offered rates).
+ *
+ * Run: `node --import tsx bench/fanout/run.ts [--quick] [--latency] [--help]`.
  */
 import { renderChart } from "../chart.ts";
 import { machineInfo, writeResult } from "../results.ts";
 import { USAGE, parseFanoutArgs, type FanoutConfig } from "./config.ts";
 import { IMPL_LABEL } from "./ipc.ts";
+import { runLatencyMode } from "./latency.ts";
+import { LATENCY_USAGE, parseLatencyArgs, type LatencyConfig } from "./latency-config.ts";
 import { failedRecord, runScenario, startLoadGen, type LoadGen, type RunRecord } from "./phases.ts";
 import { chartPanels, formatTable, summarize, type ScenarioSummary } from "./report.ts";
 
@@ -72,8 +77,10 @@ async function main(cfg: FanoutConfig): Promise<number> {
   console.log(`\n${formatTable(cfg, summary)}\n`);
   const result: FanoutResult & Record<string, unknown> = { kind: "fanout", date: new Date().toISOString(), machine, config: cfg, allPassed, summary, runs: records };
   const json = writeResult(cfg.out, "fanout", "json", `${JSON.stringify(result, null, 2)}\n`);
-  const subtitle = `N=${cfg.n}, M=${cfg.m}, R=${cfg.r}, medians · ${machine.cores}× ${machine.cpu} · node ${machine.node} · load ${machine.loadAvg1m} at start`;
-  const svg = writeResult(cfg.out, "fanout", "svg", renderChart("roomcast vs socket.io: end-to-end fan-out", chartPanels(summary), subtitle));
+  const subtitle =
+    `${cfg.quick ? "QUICK run (not representative) · " : ""}N=${cfg.n}, M=${cfg.m}, R=${cfg.r}, medians · ${machine.cores}× ${machine.cpu} · ` +
+    `node ${machine.node} · load ${machine.loadAvg1m} at start`;
+  const svg = writeResult(cfg.out, "fanout", "svg", renderChart("roomcast vs socket.io: end-to-end fan-out", chartPanels(summary, cfg.quick), subtitle));
   console.log(`wrote ${[...json, ...svg].join(", ")}`);
   if (!allPassed) {
     console.log("FAILED: a delivery check or a run failed:");
@@ -85,15 +92,17 @@ async function main(cfg: FanoutConfig): Promise<number> {
   return allPassed ? 0 : 1;
 }
 
-let cfg: FanoutConfig | "help";
+const argv = process.argv.slice(2);
+const latencyMode = argv.includes("--latency");
+let cfg: FanoutConfig | LatencyConfig | "help";
 try {
-  cfg = parseFanoutArgs(process.argv.slice(2));
+  cfg = latencyMode ? parseLatencyArgs(argv) : parseFanoutArgs(argv);
 } catch (err) {
-  console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  console.error(`${err instanceof Error ? err.message : String(err)}\n${latencyMode ? LATENCY_USAGE : USAGE}`);
   process.exit(2);
 }
 if (cfg === "help") {
-  console.log(USAGE);
+  console.log(latencyMode ? LATENCY_USAGE : `${USAGE}\n\n${LATENCY_USAGE}`);
   process.exit(0);
 }
-process.exitCode = await main(cfg);
+process.exitCode = "fanout" in cfg ? await runLatencyMode(cfg) : await main(cfg);

@@ -4,7 +4,7 @@
  * agree on the plan without sending it over IPC.
  */
 
-/** Scenario ids, as in issue 4 section 4. */
+/** Scenario ids, as bench/README.md lists them. */
 export type ScenarioId = "a" | "b" | "c" | "d" | "e" | "f";
 
 /** Every scenario id, in report order. */

@@ -4,7 +4,8 @@
  * (bench-io.ts). `--impl roomcast-metrics` (or `--metrics` with roomcast) turns roomcast's
  * `metrics` option on, Prometheus exporter included (nothing scrapes it during a run: this
  * measures what counting costs the broadcast path); `roomcast-recovery` and `socketio-recovery`
- * run with connection state recovery on. It takes commands over IPC from the orchestrator and
+ * run with connection state recovery on; `roomcast-wd1` passes `writeDelay: 1` (a server that
+ * refuses the option reports so and exits). It takes commands over IPC from the orchestrator and
  * answers with snapshots of its own CPU and memory, so the orchestrator can charge each phase
  * exactly.
  *
@@ -15,6 +16,10 @@
  * `burst` of them synchronously per event-loop turn, then awaits `setImmediate` so the event
  * loop can flush sockets and read input between bursts (a server under load, not one
  * synchronous loop). It does not wait for clients: it sends as fast as it can.
+ *
+ * Paced method (the latency mode, see pacer.ts): broadcast i is due at start + i / rate; the
+ * server sleeps until the next due time, and when it is behind it sends the due broadcasts one
+ * per event-loop turn without sleeping, then reports how far behind it fell.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,6 +28,7 @@ import { parseArgs } from "node:util";
 import { callgrindDump, callgrindZero } from "./callgrind.ts";
 import type { BenchIo, BenchSocket } from "./bench-io.ts";
 import { ALL_IMPLS, epochMs, snapshot, type Impl, type ServerCommand, type ServerReply } from "./ipc.ts";
+import { runPaced } from "./pacer.ts";
 import type { BroadcastKind } from "./scenarios.ts";
 
 const { values } = parseArgs({
@@ -35,7 +41,10 @@ const { values } = parseArgs({
 const found = ALL_IMPLS.find((i) => i === values.impl);
 if (found === undefined) throw new Error(`unknown --impl "${values.impl}" (known: ${ALL_IMPLS.join(",")})`);
 const impl: Impl = found;
-/** Test-only fault injection, to prove the delivery check fails: "sender-echo" uses io.to in (c). */
+/**
+ * Test-only fault injection, to prove the delivery check fails: "sender-echo" uses io.to in (c);
+ * "paced-skip" leaves out the second broadcast of every paced phase.
+ */
 const fault = values.fault ?? "";
 
 function reply(msg: ServerReply): void {
@@ -46,7 +55,21 @@ const http = createServer((_req, res) => {
   res.writeHead(404).end();
 });
 
+/** `writeDelay: 1` for roomcast-wd1; a roomcast without that option refuses it at construction. */
+async function createWriteDelayed(): Promise<BenchIo> {
+  const { Server } = await import("../../src/index.ts");
+  // Built as a plain record: the option's type may not exist in this version of roomcast.
+  const options: Record<string, unknown> = { writeDelay: 1 };
+  try {
+    return new Server(http, options as ConstructorParameters<typeof Server>[1]);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`roomcast-wd1: this roomcast refuses the server option writeDelay: 1 (${why}); run without roomcast-wd1`);
+  }
+}
+
 async function createIo(): Promise<BenchIo> {
+  if (impl === "roomcast-wd1") return createWriteDelayed();
   // The same option for both servers: every broadcast is logged and carries its offset.
   const recovery = {
     ...(impl.endsWith("-recovery") ? { connectionStateRecovery: {} } : {}),
@@ -66,7 +89,17 @@ async function createIo(): Promise<BenchIo> {
   return new Server(http, recovery);
 }
 
-const io = await createIo();
+let created: BenchIo;
+try {
+  created = await createIo();
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(message);
+  // Exit once the orchestrator has the message (process.send is asynchronous).
+  await new Promise<void>((sent) => (process.send ? process.send({ type: "error", message } satisfies ServerReply, () => sent()) : sent()));
+  process.exit(1);
+}
+const io = created;
 let sender: BenchSocket | undefined;
 let connected = 0;
 let socketWaiter: { count: number; done: () => void } | undefined;
@@ -139,6 +172,15 @@ async function handle(cmd: ServerCommand): Promise<void> {
       reply({ type: "started", snap: snapshot() });
       await runBroadcasts(cmd.kind, cmd.from, cmd.count, cmd.burst);
       reply({ type: "sent", snap: snapshot() });
+      return;
+    }
+    case "paced": {
+      if (cmd.gc) collectGarbage();
+      reply({ type: "started", snap: snapshot() });
+      const pace = await runPaced(cmd.count, cmd.ratePerSec, (i) => {
+        if (fault !== "paced-skip" || i !== 1) broadcastOne(cmd.kind, cmd.from + i);
+      });
+      reply({ type: "sent", snap: snapshot(), pace });
       return;
     }
     case "snap": {
