@@ -23,8 +23,20 @@ export interface RunConfig {
   shrinkTimeMs: number;
   /** Replay from a fast-check path (printed with a failure) instead of exploring. */
   path?: string;
-  /** A defect to plant in the target (the harness's self-test). */
+  /** A defect to plant in the target (the harness's self-test); ignored with `rig`. */
   planted?: PlantedBug;
+  /**
+   * A target (and good clients) to share between runs, e.g. the surfaces of one test file: it is
+   * used as it is (or rebuilt after a failure) and left running for the caller to close.
+   */
+  rig?: Rig;
+  /**
+   * The bound of one wait for an answer or a close (default: the ping interval + 3 s, as a held
+   * poll is answered at the next ping). Only the self-test, on WebSocket surfaces, shortens it.
+   */
+  waitMs?: number;
+  /** How long the counters may take to return to the baseline after a case (default 12 s). */
+  baselineBoundMs?: number;
   /** Allowed heap growth over the run, in bytes (default 20 MB). */
   heapBoundBytes?: number;
   /** Progress lines (none by default). */
@@ -57,51 +69,79 @@ export interface RunReport {
 const WAIT_MS = TARGET_TIMERS.pingInterval + 3000;
 /** Abandoned sessions are reaped by the heartbeat or the connect timeout within this. */
 const BASELINE_BOUND_MS = TARGET_TIMERS.pingInterval + TARGET_TIMERS.pingTimeout + TARGET_TIMERS.connectTimeout + 2000;
-/** A whole case (all its waits) must end within this, or the harness itself is stuck. */
-const CASE_BOUND_MS = 10 * WAIT_MS;
+/** A whole case (all its waits) must end within this many waits, or the harness itself is stuck. */
+const CASE_BOUND_FACTOR = 10;
 
-/** The target and its good clients; rebuilt after any failure so no case inherits a broken server. */
-class Rig {
+/**
+ * The target and its good clients; rebuilt after any failure so no case inherits a broken server.
+ * Once a case has failed, a spare target is kept starting in the background: shrinking restarts
+ * the target after every failing candidate, and a start costs a couple of seconds.
+ */
+export class Rig {
   target: Target | undefined;
   good: GoodClients | undefined;
   baseline: ServerCounters | undefined;
-  starts = 0;
+  private spare: Promise<Target> | undefined;
+  private wantSpare = false;
 
-  constructor(private readonly planted: PlantedBug) {}
+  /** @param planted - the defect the targets of this rig plant (default none). */
+  constructor(private readonly planted: PlantedBug = "none") {}
 
-  get ctx(): PlayContext {
+  /** Where the current target listens, with the bound of one wait. */
+  ctx(waitMs: number): PlayContext {
     const t = this.target as Target;
-    return { port: t.port, path: t.path, pingInterval: t.pingInterval, pingTimeout: t.pingTimeout, waitMs: WAIT_MS };
+    return { port: t.port, path: t.path, pingInterval: t.pingInterval, pingTimeout: t.pingTimeout, waitMs };
   }
 
   /** Starts a fresh target and good clients if there is none. */
   async ensure(): Promise<{ target: Target; good: GoodClients; baseline: ServerCounters }> {
     if (!this.target || !this.good || !this.baseline) {
       await this.discard();
-      this.starts++;
-      this.target = await Target.start(this.planted);
+      const next = this.spare ?? Target.start(this.planted);
+      this.spare = undefined;
+      this.target = await next;
+      if (this.wantSpare) this.spare = this.startSpare();
       this.good = await GoodClients.connect(this.target);
       this.baseline = await this.target.counters();
     }
     return { target: this.target, good: this.good, baseline: this.baseline };
   }
 
-  /** Stops the target and the good clients (the next ensure() starts new ones). */
+  /** Stops the target and the good clients (the next ensure() starts or takes another). */
   async discard(): Promise<void> {
+    if (this.target) this.wantSpare = true;
     this.good?.close();
     await this.target?.stop();
     this.target = undefined;
     this.good = undefined;
     this.baseline = undefined;
   }
+
+  /** Stops everything; a spare still starting is stopped as soon as it has started. */
+  async close(): Promise<void> {
+    await this.discard();
+    const spare = this.spare;
+    this.spare = undefined;
+    void spare?.then(
+      (t) => t.stop(),
+      () => {},
+    );
+  }
+
+  private startSpare(): Promise<Target> {
+    const spare = Target.start(this.planted);
+    // Awaited (and its failure reported) only if it is ever used.
+    spare.catch(() => {});
+    return spare;
+  }
 }
 
 /** Plays one case and checks the per-case invariants; throws an InvariantError when one breaks. */
-async function checkCase(rig: Rig, surface: AnySurface, c: unknown, tick: number): Promise<number> {
+async function checkCase(rig: Rig, surface: AnySurface, c: unknown, tick: number, waitMs: number, baselineBoundMs: number): Promise<number> {
   const { target, good, baseline } = await rig.ensure();
   let verdicts;
   try {
-    verdicts = await withDeadline(surface.play(c, rig.ctx), CASE_BOUND_MS, "the case did not finish");
+    verdicts = await withDeadline(surface.play(c, rig.ctx(waitMs)), CASE_BOUND_FACTOR * waitMs, "the case did not finish");
   } catch (err) {
     checkAlive(target);
     throw new InvariantError("harness", err instanceof Error ? err.message : String(err));
@@ -110,7 +150,7 @@ async function checkCase(rig: Rig, surface: AnySurface, c: unknown, tick: number
   checkVerdicts(verdicts);
   let baselineMs: number;
   try {
-    baselineMs = await awaitBaseline(target, baseline, BASELINE_BOUND_MS);
+    baselineMs = await awaitBaseline(target, baseline, baselineBoundMs);
   } catch (err) {
     checkAlive(target);
     throw err;
@@ -124,7 +164,7 @@ async function checkCase(rig: Rig, surface: AnySurface, c: unknown, tick: number
 /** Runs one surface; never throws for what the server does (that is in the report). */
 export async function runSurface(cfg: RunConfig): Promise<RunReport> {
   const started = Date.now();
-  const rig = new Rig(cfg.planted ?? "none");
+  const rig = cfg.rig ?? new Rig(cfg.planted ?? "none");
   const log = cfg.log ?? (() => {});
   let cases = 0;
   let tick = 0;
@@ -142,21 +182,35 @@ export async function runSurface(cfg: RunConfig): Promise<RunReport> {
   try {
     const { target } = await rig.ensure();
     const heapStart = await target.heap();
-    const property = fc.asyncProperty(cfg.surface.arbitrary, async (c) => {
+    /** The case being played (fast-check's time limit returns without waiting for it). */
+    let inflight: Promise<void> | undefined;
+    /** Set once fast-check returned: a case still in flight then is not fast-check's any more. */
+    let checkReturned = false;
+    let lateFailure: { err: unknown; c: unknown; index: number } | undefined;
+    const playOne = async (c: unknown): Promise<void> => {
       // Past the shrink budget every candidate passes at once: shrinking stops, and the
       // smallest failure found so far is the one reported.
       if (firstFailureAt !== undefined && Date.now() - firstFailureAt > cfg.shrinkTimeMs) return;
-      cases++;
+      const index = cases++;
       try {
-        const ms = await checkCase(rig, cfg.surface, c, ++tick);
+        const ms = await checkCase(rig, cfg.surface, c, ++tick, cfg.waitMs ?? WAIT_MS, cfg.baselineBoundMs ?? BASELINE_BOUND_MS);
         slowestBaselineMs = Math.max(slowestBaselineMs, ms);
       } catch (err) {
+        await rig.discard();
+        if (checkReturned) {
+          lateFailure ??= { err, c, index };
+          return;
+        }
         if (firstFailureAt === undefined) log(`${cfg.surface.name}: case ${cases} failed, shrinking (up to ${cfg.shrinkTimeMs} ms): ${String(err)}`.slice(0, 400));
         firstFailureAt ??= Date.now();
-        await rig.discard();
         throw err;
       }
       if (cases % 50 === 0) log(`${cfg.surface.name}: ${cases} cases, ${Math.round((Date.now() - started) / 1000)} s`);
+    };
+    const property = fc.asyncProperty(cfg.surface.arbitrary, (c) => {
+      const run = playOne(c);
+      inflight = run.catch(() => {});
+      return run;
     });
     const details = await fc.check(property, {
       seed: cfg.seed,
@@ -165,6 +219,8 @@ export async function runSurface(cfg: RunConfig): Promise<RunReport> {
       markInterruptAsFailure: false,
       ...(cfg.path === undefined ? {} : { path: cfg.path }),
     });
+    checkReturned = true;
+    await inflight;
     if (details.failed) {
       const err = details.errorInstance;
       const c = details.counterexample?.[0];
@@ -175,6 +231,20 @@ export async function runSurface(cfg: RunConfig): Promise<RunReport> {
           ...(c === undefined ? {} : { counterexample: cfg.surface.describe(c) }),
           ...(details.counterexamplePath === null ? {} : { path: details.counterexamplePath }),
           shrinks: details.numShrinks,
+        },
+      });
+    }
+    if (lateFailure) {
+      // The case that was playing when the time ran out failed: reported as found (not shrunk);
+      // its run index is the path that replays it.
+      const { err, c, index } = lateFailure;
+      return report({
+        failure: {
+          invariant: err instanceof InvariantError ? err.invariant : "harness",
+          message: err instanceof Error ? err.message : String(err),
+          counterexample: cfg.surface.describe(c),
+          path: String(index),
+          shrinks: 0,
         },
       });
     }
@@ -192,6 +262,6 @@ export async function runSurface(cfg: RunConfig): Promise<RunReport> {
   } catch (err) {
     return report({ failure: { invariant: "harness", message: err instanceof Error ? (err.stack ?? err.message) : String(err), shrinks: 0 } });
   } finally {
-    await rig.discard();
+    if (cfg.rig === undefined) await rig.close();
   }
 }

@@ -58,7 +58,8 @@ function dataOf(args: unknown[]): unknown[] {
   return ackOf(args) ? args.slice(0, -1) : args;
 }
 
-const muted = new WeakSet<Socket>();
+/** Connections the planted "hang" bug silenced (every namespace of them, the probe's too). */
+const muted = new WeakSet<object>();
 /** Memory the planted "bloat" bug keeps for ever. */
 const hoard: number[][] = [];
 
@@ -71,7 +72,7 @@ function plantBug(socket: Socket, event: unknown): void {
     // A room nobody ever leaves: the per-case room count never returns to its baseline.
     void socket.nsp.adapter.addAll(`planted-ghost-${socket.id}`, new Set(["planted-leak"]));
   } else if (planted === "hang" && event === PLANTED_TRIGGERS.hang) {
-    muted.add(socket);
+    muted.add(socket.conn);
   } else if (planted === "bloat" && event === PLANTED_TRIGGERS.bloat) {
     // 8 MB on the V8 heap (a packed double array), which heapUsed counts; a Buffer would not be.
     hoard.push(new Array<number>(1_048_576).fill(0.5));
@@ -88,7 +89,7 @@ function serve(socket: Socket): void {
     ackOf(args)?.({ got: typeof event === "string" ? event.slice(0, 64) : typeof event, argc: args.length });
   });
   socket.on("fuzz:probe", (...args: unknown[]) => {
-    if (muted.has(socket)) return;
+    if (muted.has(socket.conn)) return;
     ackOf(args)?.("alive");
   });
   socket.on("join", (room: unknown) => {

@@ -148,8 +148,20 @@ const packetType: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("7", "9", "x", "", "-", "22") },
 );
 
+/**
+ * A well-formed EVENT on the main namespace (with an ack id sometimes): it reaches the
+ * application's handlers, so the states behind them (rooms joined, acks pending) get fuzzed too.
+ */
+export const cleanEvent: fc.Arbitrary<SioPacketSpec> = fc
+  .record({
+    name: fc.constantFrom(...EVENT_NAMES),
+    args: fc.array(fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom<unknown>("fuzz-room", "r", true, false)), { maxLength: 3 }),
+    ackId: fc.option(fc.nat(1000).map(String), { freq: 2 }),
+  })
+  .map(({ name, args, ackId }) => ({ type: "2", binaries: [], data: JSON.stringify([name, ...args]), ...(ackId === null ? {} : { ackId }) }));
+
 /** A Socket.IO packet of any kind (the namespace mostly the main one). */
-export const sioPacket: fc.Arbitrary<SioPacketSpec> = fc
+export const anySioPacket: fc.Arbitrary<SioPacketSpec> = fc
   .record({
     type: packetType,
     nsp: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constantFrom(...NAMESPACES) }, { weight: 1, arbitrary: longText(300, 5000, "n").map((n) => `/${n}`) }),
@@ -176,6 +188,9 @@ export const sioPacket: fc.Arbitrary<SioPacketSpec> = fc
     else if (lie !== null && lie.length > 2) spec.attachments = lie;
     return spec;
   });
+
+/** A packet to send: a well-formed event or anything at all, evenly. */
+export const sioPacket: fc.Arbitrary<SioPacketSpec> = fc.oneof(cleanEvent, anySioPacket);
 
 /** An ACK carries `[...args]`: the event JSON without its name, when it is an array. */
 function ackData(eventJson: string): string {

@@ -32,7 +32,7 @@ async function play(c: SioPacketsCase, ctx: PlayContext): Promise<Verdict[]> {
       socket.send(`4${encodeSio(spec)}`);
       for (const b of spec.binaries) socket.send(b);
     }
-    return [await socket.probe("ws", c.connectMain, ctx.waitMs)];
+    return [await socket.probe("ws", ctx.waitMs)];
   } catch (err) {
     if (err instanceof DeadlineError) return [{ session: "ws", outcome: "hang", how: err.message }];
     throw err;

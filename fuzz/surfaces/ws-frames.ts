@@ -82,7 +82,6 @@ async function play(c: WsFramesCase, ctx: PlayContext): Promise<Verdict[]> {
   const socket = new AttackSocket(ctx, query);
   try {
     if (!(await socket.opened(ctx.waitMs))) return [{ session: "ws", outcome: "closed", how: socket.ended ?? "refused" }];
-    let joinedMain = false;
     if (c.mode.kind === "after-open") {
       const open = await socket.waitFor((f) => typeof f === "string" && f.startsWith("0{"), 0, ctx.waitMs, "no OPEN packet");
       if (open === undefined) return [{ session: "ws", outcome: "closed", how: socket.ended ?? "closed before OPEN" }];
@@ -90,11 +89,10 @@ async function play(c: WsFramesCase, ctx: PlayContext): Promise<Verdict[]> {
         socket.send("40");
         const answer = await socket.waitFor((f) => typeof f === "string" && f.startsWith("40{"), 0, ctx.waitMs, "no answer to CONNECT");
         if (answer === undefined) return [{ session: "ws", outcome: "closed", how: socket.ended ?? "closed at CONNECT" }];
-        joinedMain = true;
       }
     }
     for (const f of c.frames) socket.send(bytesOf(f));
-    return [await socket.probe("ws", joinedMain, ctx.waitMs)];
+    return [await socket.probe("ws", ctx.waitMs)];
   } catch (err) {
     if (err instanceof DeadlineError) return [{ session: "ws", outcome: "hang", how: err.message }];
     throw err;

@@ -4,10 +4,10 @@
  */
 import type { PlayContext, Verdict } from "../surfaces/types.ts";
 import { httpRequest, openedSid, type HttpOutcome } from "./http.ts";
-import { PROBE_ACK_ID } from "./ws-session.ts";
+import { isProbeConnectAnswer, PROBE_ANSWER, PROBE_CONNECT, PROBE_EVENT } from "./ws-session.ts";
 
-/** The packet of the probe's acknowledgement in a polling payload. */
-const PROBE_ANSWER_PACKET = `43${PROBE_ACK_ID}["alive"]`;
+/** The probe's packets inside a polling payload: without the Engine.IO framing, they are the same. */
+const PROBE_ANSWER_PACKET = PROBE_ANSWER;
 
 /** One polling session. */
 export class PollingSession {
@@ -66,22 +66,20 @@ export class PollingSession {
 
   /**
    * Invariant 3 over polling: the session is closed (a 4xx, a close packet) or still served (a
-   * CONNECT to the main namespace is answered, then the probe event is acknowledged).
+   * CONNECT to the probe's namespace is answered, then the probe event is acknowledged).
    */
-  async probe(label: string, joinedMain: boolean): Promise<Verdict> {
+  async probe(label: string): Promise<Verdict> {
     const deadline = Date.now() + this.ctx.waitMs;
     if (this.bad || this.hung) return this.closedVerdict(label);
     if (this.ended) return { session: label, outcome: "closed", how: this.ended };
-    if (!joinedMain) {
-      const from = this.packets.length;
-      await this.post("40", "text/plain;charset=UTF-8");
-      const answer = await this.awaitPacket((p) => p.startsWith("40{") || p.startsWith("44{"), from, deadline);
-      if (answer === "hang") return { session: label, outcome: "hang", how: `no answer to a CONNECT; last packets: ${this.lastPackets()}` };
-      if (answer === undefined) return this.closedVerdict(label);
-      if (answer.startsWith("44")) return { session: label, outcome: "served", how: "CONNECT refused" };
-    }
-    const from = this.packets.length;
-    await this.post(`42${PROBE_ACK_ID}["fuzz:probe"]`, "text/plain;charset=UTF-8");
+    let from = this.packets.length;
+    await this.post(PROBE_CONNECT, "text/plain;charset=UTF-8");
+    const joined = await this.awaitPacket(isProbeConnectAnswer, from, deadline);
+    if (joined === "hang") return { session: label, outcome: "hang", how: `no answer to the probe's CONNECT; last packets: ${this.lastPackets()}` };
+    if (joined === undefined) return this.closedVerdict(label);
+    if (joined.startsWith("44")) return { session: label, outcome: "served", how: "probe CONNECT refused" };
+    from = this.packets.length;
+    await this.post(PROBE_EVENT, "text/plain;charset=UTF-8");
     const answer = await this.awaitPacket((p) => p === PROBE_ANSWER_PACKET, from, deadline);
     if (answer === "hang") return { session: label, outcome: "hang", how: `no ack to the probe event; last packets: ${this.lastPackets()}` };
     if (answer === undefined) return this.closedVerdict(label);

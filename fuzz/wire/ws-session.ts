@@ -8,10 +8,22 @@ import type { PlayContext, Verdict } from "../surfaces/types.ts";
 
 /** The ack id of the liveness probe (far above what the generators pick). */
 export const PROBE_ACK_ID = 987_654_321;
-/** `42<id>["fuzz:probe"]`: the probe event the target acknowledges with "alive". */
-export const PROBE_EVENT = `42${PROBE_ACK_ID}["fuzz:probe"]`;
+/**
+ * The namespace of the probe: a dynamic one no case ever touches, so the probe does not depend on
+ * what the case did to the others (a namespace the case left drops packets by design).
+ */
+export const PROBE_NSP = `/dyn-${PROBE_ACK_ID}`;
+/** The CONNECT of the probe (Engine.IO message + Socket.IO packet). */
+export const PROBE_CONNECT = `40${PROBE_NSP},`;
+/** `42/dyn-…,<id>["fuzz:probe"]`: the probe event the target acknowledges with "alive". */
+export const PROBE_EVENT = `42${PROBE_NSP},${PROBE_ACK_ID}["fuzz:probe"]`;
 /** The acknowledgement a served session answers the probe with. */
-export const PROBE_ANSWER = `43${PROBE_ACK_ID}["alive"]`;
+export const PROBE_ANSWER = `43${PROBE_NSP},${PROBE_ACK_ID}["alive"]`;
+
+/** Whether a packet is the server's answer to the probe's CONNECT (accepted or refused). */
+export function isProbeConnectAnswer(packet: string): boolean {
+  return packet.startsWith(`40${PROBE_NSP},{`) || packet.startsWith(`44${PROBE_NSP},{`);
+}
 
 type Frame = string | Buffer;
 
@@ -107,22 +119,18 @@ export class AttackSocket {
   }
 
   /**
-   * Invariant 3: the session is closed, or still served. Served means: a CONNECT to the main
-   * namespace is answered (`40{…}` or `44{…}`), and the acknowledged probe event is answered.
-   *
-   * @param joinedMain whether the case already joined the main namespace (then no CONNECT is sent)
+   * Invariant 3: the session is closed, or still served. Served means: a CONNECT to the probe's
+   * namespace is answered (`40…` or `44…`), then its acknowledged probe event is answered.
    */
-  async probe(label: string, joinedMain: boolean, ms: number): Promise<Verdict> {
+  async probe(label: string, ms: number): Promise<Verdict> {
     if (this.ended !== undefined) return { session: label, outcome: "closed", how: this.ended };
     try {
-      if (!joinedMain) {
-        const mark = this.frames.length;
-        this.send("40");
-        const answer = await this.waitFor(isMainConnectAnswer, mark, ms, "no answer to a CONNECT and no close");
-        if (answer === undefined) return { session: label, outcome: "closed", how: this.ended ?? "closed" };
-        if ((answer as string).startsWith("44")) return { session: label, outcome: "served", how: `CONNECT refused: ${cut(answer as string)}` };
-      }
-      const mark = this.frames.length;
+      let mark = this.frames.length;
+      this.send(PROBE_CONNECT);
+      const joined = await this.waitFor((f) => typeof f === "string" && isProbeConnectAnswer(f), mark, ms, "no answer to the probe's CONNECT and no close");
+      if (joined === undefined) return { session: label, outcome: "closed", how: this.ended ?? "closed" };
+      if ((joined as string).startsWith("44")) return { session: label, outcome: "served", how: `probe CONNECT refused: ${cut(joined as string)}` };
+      mark = this.frames.length;
       this.send(PROBE_EVENT);
       const answer = await this.waitFor((f) => f === PROBE_ANSWER, mark, ms, "no ack to the probe event and no close");
       if (answer === undefined) return { session: label, outcome: "closed", how: this.ended ?? "closed" };
@@ -145,10 +153,6 @@ export class AttackSocket {
   private notify(): void {
     this.changed = this.changed.filter((check) => !check());
   }
-}
-
-function isMainConnectAnswer(f: Frame): boolean {
-  return typeof f === "string" && (f.startsWith("40{") || f.startsWith("44{"));
 }
 
 function toBuffer(data: WebSocket.RawData): Buffer {
