@@ -52,7 +52,7 @@ export const TARGET_TIMERS = {
   /** Generous enough that a busy CI machine does not time out the good clients. */
   pingTimeout: 5000,
   /** A connection that joins no namespace is closed after this. */
-  connectTimeout: 3000,
+  connectTimeout: 1500,
   /** An upgrade request nobody answers is destroyed after this. */
   destroyUpgradeTimeout: 400,
   /** A polling → WebSocket upgrade must finish within this. */
