@@ -61,7 +61,8 @@ console.log(`roomcast fuzz: seed ${seed}; surfaces ${surfaces.join(", ")}; up to
 function printReport(r: RunReport): void {
   const heap = r.heap ? `, heap ${(r.heap.startBytes / 1048576).toFixed(1)} → ${(r.heap.endBytes / 1048576).toFixed(1)} MB` : "";
   if (r.ok) {
-    console.log(`  ${r.surface}: ok, ${r.cases} cases in ${(r.durationMs / 1000).toFixed(0)} s${heap}, slowest return to baseline ${r.slowestBaselineMs} ms`);
+    const sessions = `sessions closed ${r.outcomes.closed} / still served ${r.outcomes.served}`;
+    console.log(`  ${r.surface}: ok, ${r.cases} cases in ${(r.durationMs / 1000).toFixed(0)} s; ${sessions}${heap}; slowest return to baseline ${r.slowestBaselineMs} ms`);
     return;
   }
   const f = r.failure!;

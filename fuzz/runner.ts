@@ -8,7 +8,7 @@ import { withDeadline } from "./deadline.ts";
 import { GoodClients } from "./good-clients.ts";
 import { awaitBaseline, checkAlive, checkHeap, checkVerdicts, InvariantError, type InvariantName } from "./invariants.ts";
 import { TARGET_TIMERS, type PlantedBug, type ServerCounters } from "./ipc.ts";
-import type { AnySurface, PlayContext } from "./surfaces/types.ts";
+import type { AnySurface, PlayContext, Verdict } from "./surfaces/types.ts";
 import { Target } from "./target.ts";
 
 /** How to run a surface. */
@@ -52,6 +52,8 @@ export interface RunReport {
   ok: boolean;
   /** Slowest return of the counters to the baseline after a case, in ms. */
   slowestBaselineMs: number;
+  /** How the attacked sessions ended up (invariant 3): closed or served, over the cases that passed. */
+  outcomes: { closed: number; served: number };
   heap?: { startBytes: number; endBytes: number };
   failure?: {
     invariant: InvariantName;
@@ -137,7 +139,14 @@ export class Rig {
 }
 
 /** Plays one case and checks the per-case invariants; throws an InvariantError when one breaks. */
-async function checkCase(rig: Rig, surface: AnySurface, c: unknown, tick: number, waitMs: number, baselineBoundMs: number): Promise<number> {
+async function checkCase(
+  rig: Rig,
+  surface: AnySurface,
+  c: unknown,
+  tick: number,
+  waitMs: number,
+  baselineBoundMs: number,
+): Promise<{ baselineMs: number; verdicts: Verdict[] }> {
   const { target, good, baseline } = await rig.ensure();
   let verdicts;
   try {
@@ -158,7 +167,7 @@ async function checkCase(rig: Rig, surface: AnySurface, c: unknown, tick: number
   const lost = await good.checkBroadcast(target, tick);
   checkAlive(target);
   if (lost) throw new InvariantError("broadcast", lost);
-  return baselineMs;
+  return { baselineMs, verdicts };
 }
 
 /** Runs one surface; never throws for what the server does (that is in the report). */
@@ -169,6 +178,7 @@ export async function runSurface(cfg: RunConfig): Promise<RunReport> {
   let cases = 0;
   let tick = 0;
   let slowestBaselineMs = 0;
+  const outcomes = { closed: 0, served: 0 };
   let firstFailureAt: number | undefined;
   const report = (extra: Partial<RunReport>): RunReport => ({
     surface: cfg.surface.name,
@@ -176,6 +186,7 @@ export async function runSurface(cfg: RunConfig): Promise<RunReport> {
     cases,
     ok: extra.failure === undefined,
     slowestBaselineMs,
+    outcomes,
     durationMs: Date.now() - started,
     ...extra,
   });
@@ -193,8 +204,9 @@ export async function runSurface(cfg: RunConfig): Promise<RunReport> {
       if (firstFailureAt !== undefined && Date.now() - firstFailureAt > cfg.shrinkTimeMs) return;
       const index = cases++;
       try {
-        const ms = await checkCase(rig, cfg.surface, c, ++tick, cfg.waitMs ?? WAIT_MS, cfg.baselineBoundMs ?? BASELINE_BOUND_MS);
-        slowestBaselineMs = Math.max(slowestBaselineMs, ms);
+        const { baselineMs, verdicts } = await checkCase(rig, cfg.surface, c, ++tick, cfg.waitMs ?? WAIT_MS, cfg.baselineBoundMs ?? BASELINE_BOUND_MS);
+        slowestBaselineMs = Math.max(slowestBaselineMs, baselineMs);
+        for (const v of verdicts) if (v.outcome === "closed" || v.outcome === "served") outcomes[v.outcome]++;
       } catch (err) {
         await rig.discard();
         if (checkReturned) {
