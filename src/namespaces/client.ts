@@ -164,7 +164,18 @@ export class Client implements SessionConsumer {
       return;
     }
     const messages = engineMessagesOf(encoded, opts.compress !== false);
-    for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage, observed);
+    // The unobserved loop is the per-recipient hot path: kept free of the observed case, which
+    // goes through its own method (see BufferedSession.sendShared for why).
+    if (observed) {
+      this.writeObserved(messages);
+      return;
+    }
+    for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage);
+  }
+
+  /** The recipient of an observed broadcast: its session's `packetCreate` listeners see each message. */
+  private writeObserved(messages: readonly SharedMessage[]): void {
+    for (let i = 0; i < messages.length; i++) this.conn.sendSharedObserved(messages[i] as SharedMessage);
   }
 
   /** @internal [SIO5:disconnect] Disconnects every namespace (a DISCONNECT each), then closes the connection. */
