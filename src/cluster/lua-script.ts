@@ -40,7 +40,7 @@ export interface ScriptRunner {
  * A script is sent whole (`EVAL`) the first time and after a NOSCRIPT error (Redis restarted,
  * flushed its scripts, or a replica took over), by its SHA1 (`EVALSHA`) otherwise. A call that
  * fails with NOSCRIPT is not retried: commands already sent behind it keep their order, and the
- * caller treats it as any failed write.
+ * caller treats it like every other failed write.
  */
 export function connectionScripts(connection: RedisConnection): ScriptRunner {
   const loaded = new Set<LuaScript>();

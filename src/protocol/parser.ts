@@ -49,7 +49,7 @@ export interface Parser {
 
 /**
  * What the `parser` option accepts: {@link Parser}, loosely typed so that parsers whose own
- * typings are approximate (socket.io-msgpack-parser declares `encode(packet: any): ArrayBuffer`)
+ * typings are approximate (socket.io-msgpack-parser leaves the packet its `encode` takes untyped)
  * are accepted as socket.io accepts them. What they produce is checked at run time.
  */
 export interface ParserOption {
