@@ -63,12 +63,15 @@ export interface ServerToClientEvents {
   "chat message": (msg: ChatMessage) => void;
   /** A join or leave in the receiver's room. */
   notice: (notice: RoomNotice) => void;
-  /** The whole room list (the busiest {@link LIMITS.roomsListed}), sent once, on connection. */
+  /**
+   * The whole room list (the busiest {@link LIMITS.roomsListed}), replacing what the receiver
+   * had: sent on connection, and to everyone instead of a `rooms changed` longer than the list.
+   */
   rooms: (rooms: RoomSummary[]) => void;
   /**
    * The rooms whose member count changed since the last update, each with its new count
    * (`members: 0`: the room is gone); sent to everyone after changes, at most once per turn of
-   * the server's event loop.
+   * the server's event loop, at most {@link LIMITS.roomsListed} rooms.
    */
   "rooms changed": (changes: RoomSummary[]) => void;
   /** On the `/stats` namespace: the server's figures, once per interval (see stats.ts). */

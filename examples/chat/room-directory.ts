@@ -3,7 +3,8 @@
  * whole list once ({@link RoomDirectory.list}, on connection); after that everyone gets only
  * the rooms whose count changed, at most once per turn of the event loop. Sending the whole
  * list to every browser on every join would cost clients × rooms per join, clients² × rooms
- * over a ramp of joins; a change costs clients × (rooms that changed).
+ * over a ramp of joins; a change costs clients × (rooms that changed). More rooms changed at
+ * once than the list holds: the list goes instead, so no update is longer than the list.
  *
  * Chat rooms live in the adapter under a prefix ({@link roomKey}), which does two jobs: the
  * directory can tell them from each socket's own-id room, and a user who types another
@@ -14,6 +15,9 @@ import type { RoomSummary } from "./events.ts";
 import { LIMITS } from "./validate.ts";
 
 const PREFIX = "room:";
+
+/** The events that carry the room list: the whole list, or the rooms that changed. */
+export type RoomListEvent = "rooms" | "rooms changed";
 
 /** The adapter room that holds chat room `name`. */
 export function roomKey(name: string): string {
@@ -29,16 +33,17 @@ export class RoomDirectory {
   /** Rooms changed since the last publication. */
   private readonly changed = new Set<string>();
   private readonly adapter: EventEmitter;
-  private readonly publish: (changes: RoomSummary[]) => void;
+  private readonly publish: (event: RoomListEvent, rooms: RoomSummary[]) => void;
   private pending: NodeJS.Immediate | undefined;
   private readonly listeners: Array<[string, (room: unknown, id?: unknown) => void]>;
 
   /**
    * @param adapter - the namespace adapter whose room events feed the list.
-   * @param publish - sends the rooms that changed to everyone, each with its new count (0: the
-   *   room is gone); called after a burst of changes, once.
+   * @param publish - sends `event` with `rooms` to everyone: "rooms changed" with the rooms
+   *   that changed, each with its new count (0: the room is gone), or "rooms" with the whole
+   *   list when more changed than it holds; called after a burst of changes, once.
    */
-  constructor(adapter: EventEmitter, publish: (changes: RoomSummary[]) => void) {
+  constructor(adapter: EventEmitter, publish: (event: RoomListEvent, rooms: RoomSummary[]) => void) {
     this.adapter = adapter;
     this.publish = publish;
     this.listeners = [
@@ -91,10 +96,14 @@ export class RoomDirectory {
     if (this.pending !== undefined) return;
     this.pending = setImmediate(() => {
       this.pending = undefined;
+      if (this.changed.size > LIMITS.roomsListed) {
+        this.changed.clear();
+        return this.publish("rooms", this.list());
+      }
       const changes: RoomSummary[] = [];
       for (const room of this.changed) changes.push({ name: room, members: this.counts.get(room) ?? 0 });
       this.changed.clear();
-      this.publish(changes);
+      this.publish("rooms changed", changes);
     });
   }
 }

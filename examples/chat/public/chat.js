@@ -21,8 +21,9 @@
 
   let room = null; // the room we are in, once a join was acknowledged
   let nick = null;
-  // Member count per room: the server sends the whole list once per connection ("rooms"), then
-  // only the rooms that changed ("rooms changed", 0 members = gone).
+  // Member count per room: the server sends the whole list on connection ("rooms", again when
+  // more rooms changed at once than it holds), then only the rooms that changed ("rooms
+  // changed", 0 members = gone).
   const rooms = new Map();
   // As many as the server's list holds (LIMITS.roomsListed in validate.ts).
   const ROOMS_LISTED = 100;
