@@ -23,7 +23,7 @@ export interface RoomNotice {
   kind: "join" | "leave";
 }
 
-/** One line of the live room list. */
+/** One line of the live room list, or a change to it. */
 export interface RoomSummary {
   /** The room's name as users typed it. */
   name: string;
@@ -63,8 +63,17 @@ export interface ServerToClientEvents {
   "chat message": (msg: ChatMessage) => void;
   /** A join or leave in the receiver's room. */
   notice: (notice: RoomNotice) => void;
-  /** The whole room list, sent on connection and after every change. */
+  /**
+   * The whole room list (the busiest {@link LIMITS.roomsListed}), replacing what the receiver
+   * had: sent on connection, and to everyone instead of a `rooms changed` longer than the list.
+   */
   rooms: (rooms: RoomSummary[]) => void;
+  /**
+   * The rooms whose member count changed since the last update, each with its new count
+   * (`members: 0`: the room is gone); sent to everyone after changes, at most once per turn of
+   * the server's event loop, at most {@link LIMITS.roomsListed} rooms.
+   */
+  "rooms changed": (changes: RoomSummary[]) => void;
   /** On the `/stats` namespace: the server's figures, once per interval (see stats.ts). */
   stats: (sample: StatsSample) => void;
 }

@@ -1,6 +1,10 @@
 /**
- * The live room list: member counts kept from the adapter's room events, pushed to every
- * browser at most once per turn of the event loop.
+ * The live room list: member counts kept from the adapter's room events. A browser gets the
+ * whole list once ({@link RoomDirectory.list}, on connection); after that everyone gets only
+ * the rooms whose count changed, at most once per turn of the event loop. Sending the whole
+ * list to every browser on every join would cost clients × rooms per join, clients² × rooms
+ * over a ramp of joins; a change costs clients × (rooms that changed). More rooms changed at
+ * once than the list holds: the list goes instead, so no update is longer than the list.
  *
  * Chat rooms live in the adapter under a prefix ({@link roomKey}), which does two jobs: the
  * directory can tell them from each socket's own-id room, and a user who types another
@@ -11,6 +15,9 @@ import type { RoomSummary } from "./events.ts";
 import { LIMITS } from "./validate.ts";
 
 const PREFIX = "room:";
+
+/** The events that carry the room list: the whole list, or the rooms that changed. */
+export type RoomListEvent = "rooms" | "rooms changed";
 
 /** The adapter room that holds chat room `name`. */
 export function roomKey(name: string): string {
@@ -23,16 +30,20 @@ export function roomKey(name: string): string {
  */
 export class RoomDirectory {
   private readonly counts = new Map<string, number>();
+  /** Rooms changed since the last publication. */
+  private readonly changed = new Set<string>();
   private readonly adapter: EventEmitter;
-  private readonly publish: (rooms: RoomSummary[]) => void;
+  private readonly publish: (event: RoomListEvent, rooms: RoomSummary[]) => void;
   private pending: NodeJS.Immediate | undefined;
   private readonly listeners: Array<[string, (room: unknown, id?: unknown) => void]>;
 
   /**
    * @param adapter - the namespace adapter whose room events feed the list.
-   * @param publish - sends the list to everyone; called after a burst of changes, once.
+   * @param publish - sends `event` with `rooms` to everyone: "rooms changed" with the rooms
+   *   that changed, each with its new count (0: the room is gone), or "rooms" with the whole
+   *   list when more changed than it holds; called after a burst of changes, once.
    */
-  constructor(adapter: EventEmitter, publish: (rooms: RoomSummary[]) => void) {
+  constructor(adapter: EventEmitter, publish: (event: RoomListEvent, rooms: RoomSummary[]) => void) {
     this.adapter = adapter;
     this.publish = publish;
     this.listeners = [
@@ -57,6 +68,7 @@ export class RoomDirectory {
     for (const [event, fn] of this.listeners) this.adapter.off(event, fn);
     if (this.pending !== undefined) clearImmediate(this.pending);
     this.pending = undefined;
+    this.changed.clear();
   }
 
   private chatRoom(room: unknown): string | undefined {
@@ -67,21 +79,31 @@ export class RoomDirectory {
     const name = this.chatRoom(room);
     if (name === undefined) return;
     this.counts.set(name, Math.max(0, (this.counts.get(name) ?? 0) + delta));
-    this.schedule();
+    this.schedule(name);
   }
 
   private remove(room: unknown): void {
     const name = this.chatRoom(room);
     if (name === undefined || !this.counts.delete(name)) return;
-    this.schedule();
+    this.schedule(name);
   }
 
-  // A room switch fires leave, delete, create and join; browsers get one list, not four.
-  private schedule(): void {
+  // A room switch fires leave, delete, create and join; browsers get one update naming both
+  // rooms, not four. Counts are sent whole, not as +1 / -1, so an update that reaches a browser
+  // whose list on connection already counted the change does no harm.
+  private schedule(name: string): void {
+    this.changed.add(name);
     if (this.pending !== undefined) return;
     this.pending = setImmediate(() => {
       this.pending = undefined;
-      this.publish(this.list());
+      if (this.changed.size > LIMITS.roomsListed) {
+        this.changed.clear();
+        return this.publish("rooms", this.list());
+      }
+      const changes: RoomSummary[] = [];
+      for (const room of this.changed) changes.push({ name: room, members: this.counts.get(room) ?? 0 });
+      this.changed.clear();
+      this.publish("rooms changed", changes);
     });
   }
 }

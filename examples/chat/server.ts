@@ -101,7 +101,7 @@ export interface ChatOptions {
 export function createChatServer(opts: Partial<ServerOptions> = {}, chat: ChatOptions = {}): ChatServerHandle {
   const httpServer = createServer((req, res) => void serveStatic(req, res));
   const io: ChatServer = new Server(httpServer, { metrics: { path: "/metrics" }, health: { path: "/health" }, ...opts });
-  const directory = new RoomDirectory(io.of("/").adapter, (rooms) => io.emit("rooms", rooms));
+  const directory = new RoomDirectory(io.of("/").adapter, (event, rooms) => io.emit(event, rooms));
   const stopStats = serveStats(io, chat.statsInterval);
   httpServer.once("close", () => {
     directory.dispose();
@@ -109,6 +109,7 @@ export function createChatServer(opts: Partial<ServerOptions> = {}, chat: ChatOp
   });
 
   io.on("connection", (socket) => {
+    // The whole list once; from then on the directory sends everyone the changes.
     socket.emit("rooms", directory.list());
     socket.on("join", (...args: unknown[]) => onJoin(io, socket, args));
     socket.on("chat message", (...args: unknown[]) => onChatMessage(socket, args));

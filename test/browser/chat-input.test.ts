@@ -105,8 +105,40 @@ describe("chat example server input", () => {
     const { rooms, socket: a } = await client();
     // Every connected socket sits in its own-id room; the list must not show it.
     expect(rooms).toEqual([]);
-    const update = new Promise<RoomSummary[]>((resolve) => a.once("rooms", resolve));
+    const update = new Promise<RoomSummary[]>((resolve) => a.once("rooms changed", resolve));
     await a.emitWithAck("join", "A", "a");
     expect(await update).toEqual([{ name: "A", members: 1 }]);
+  });
+
+  it("sends a newcomer the whole list once, then everyone only the rooms that changed", async () => {
+    const [a1, a2, b, c] = [(await client()).socket, (await client()).socket, (await client()).socket, (await client()).socket];
+    await a1.emitWithAck("join", "A");
+    await a2.emitWithAck("join", "A");
+    await b.emitWithAck("join", "B");
+    await c.emitWithAck("join", "C");
+    const { socket: newcomer, rooms } = await client();
+    expect(rooms).toEqual([
+      { name: "A", members: 2 },
+      { name: "B", members: 1 },
+      { name: "C", members: 1 },
+    ]);
+    let lists = 0;
+    newcomer.on("rooms", () => lists++);
+    const byName = (x: RoomSummary, y: RoomSummary): number => (x.name < y.name ? -1 : 1);
+    const changes = (s: Socket): Promise<RoomSummary[]> =>
+      new Promise((resolve) => s.once("rooms changed", (list: RoomSummary[]) => resolve([...list].sort(byName))));
+    // b moves to A: B is gone (0 members), A has one more; C is not mentioned.
+    const seen = [changes(newcomer), changes(a1), changes(b), changes(c)];
+    await b.emitWithAck("join", "A");
+    const expected = [
+      { name: "A", members: 3 },
+      { name: "B", members: 0 },
+    ];
+    for (const got of await Promise.all(seen)) expect(got).toEqual(expected);
+    const left = changes(newcomer);
+    c.disconnect();
+    expect(await left).toEqual([{ name: "C", members: 0 }]);
+    // The whole list came once, on connection, and never again.
+    expect(lists).toBe(0);
   });
 });

@@ -14,6 +14,11 @@
  * within the test's timeout instead of hanging it. Not shorter: with 1 + 1 s, 30 clients on a
  * machine loaded by a parallel suite run (load average 20 on 2 cores) were seen to time out for
  * real.
+ *
+ * Checked against the code before the fix (707f07c reverted, 5 + 5 s heartbeat): the last three
+ * cases fail every time ("transport close", sometimes a ghost's "ping timeout" after 10 s); the
+ * first two kick before any probe, which the fix does not touch, and pass either way (they fail
+ * when the DISCONNECT is dropped from a forced close).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, connect, startServer, type ClientSocket } from "../support/harness.ts";

@@ -21,6 +21,12 @@
 
   let room = null; // the room we are in, once a join was acknowledged
   let nick = null;
+  // Member count per room: the server sends the whole list on connection ("rooms", again when
+  // more rooms changed at once than it holds), then only the rooms that changed ("rooms
+  // changed", 0 members = gone).
+  const rooms = new Map();
+  // As many as the server's list holds (LIMITS.roomsListed in validate.ts).
+  const ROOMS_LISTED = 100;
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -63,12 +69,20 @@
       " · " + count + (count === 1 ? " member" : " members"));
   }
 
-  function renderRooms(rooms) {
-    const mine = room && rooms.find((r) => r.name === room);
-    if (mine) renderCurrent(mine.members);
+  // Most populated first, then by name, as the server orders its list.
+  function busiestRooms() {
+    const list = [];
+    for (const [name, members] of rooms) list.push({ name, members });
+    list.sort((a, b) => b.members - a.members || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return list.slice(0, ROOMS_LISTED);
+  }
+
+  function renderRooms() {
+    if (room && rooms.has(room)) renderCurrent(rooms.get(room));
+    const list = busiestRooms();
     roomList.replaceChildren();
-    if (rooms.length === 0) roomList.appendChild(el("li", "empty", "no rooms yet"));
-    for (const r of rooms) {
+    if (list.length === 0) roomList.appendChild(el("li", "empty", "no rooms yet"));
+    for (const r of list) {
       const li = el("li", r.name === room ? "current" : "");
       li.dataset.room = r.name;
       li.title = "Join #" + r.name;
@@ -142,7 +156,19 @@
 
   socket.on("notice", (n) => addNotice(n.nick + (n.kind === "join" ? " joined #" : " left #") + n.room));
 
-  socket.on("rooms", renderRooms);
+  socket.on("rooms", (list) => {
+    rooms.clear();
+    for (const r of list) rooms.set(r.name, r.members);
+    renderRooms();
+  });
+
+  socket.on("rooms changed", (changes) => {
+    for (const r of changes) {
+      if (r.members > 0) rooms.set(r.name, r.members);
+      else rooms.delete(r.name);
+    }
+    renderRooms();
+  });
 
   socket.on("connect", () => {
     setStatus("connected", "connected");
