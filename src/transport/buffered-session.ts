@@ -235,15 +235,27 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   /** Hands the buffer to the transport, or leaves it for the transport's next `drain`. */
   protected flush(): void {
-    if (this.readyState !== "open" || this.outbox.length === 0) return;
-    if (!this.currentTransport.writable) {
-      if (this.outbox.bytes > this.maxBufferedBytes) this.overflow();
+    const outbox = this.outbox;
+    if (this.readyState !== "open" || outbox.length === 0) return;
+    const transport = this.currentTransport;
+    if (!transport.writable) {
+      if (outbox.bytes > this.maxBufferedBytes) this.overflow();
       return; // onTransportDrain flushes later
     }
-    const packets = this.outbox.take();
+    // A broadcast recipient's flush, per recipient per tick: one packet, no send callback, no
+    // `flush` listener to hand a list to. It goes to the transport alone, with no list built.
+    if (!this.flushObserved && transport.sendOne !== undefined) {
+      const only = outbox.only;
+      if (only !== null) {
+        outbox.takeOnly();
+        transport.sendOne(only, outbox.awaitingWrite);
+        return;
+      }
+    }
+    const packets = outbox.take();
     // Per socket per tick on the broadcast path: skip the emit machinery when nobody listens.
     if (this.flushObserved && this.listenerCount("flush") > 0) this.emit("flush", packets);
-    this.currentTransport.send(packets, this.outbox.awaitingWrite);
+    transport.send(packets, outbox.awaitingWrite);
   }
 
   /**

@@ -130,6 +130,31 @@ export class WebSocketTransport implements Transport {
   }
 
   /**
+   * Writes one packet: {@link WebSocketTransport.send} with a list of one, without the list.
+   * A broadcast recipient's usual write: the message's shared frame, one `socket.write`.
+   *
+   * @param packet - the packet to write.
+   */
+  sendOne(packet: EnginePacket, notifyWritten = false): void {
+    if (!this.rawFrames || notifyWritten) {
+      this.send([packet], notifyWritten);
+      return;
+    }
+    // Nothing may follow a close frame.
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    const frame = frameOf(packet);
+    const socket = this.socket;
+    if (frame.length === 1) {
+      socket.write(frame[0]);
+      return;
+    }
+    // A binary message: its header and its bytes in one writev.
+    socket.cork();
+    for (let j = 0; j < frame.length; j++) socket.write(frame[j]);
+    socket.uncork();
+  }
+
+  /**
    * Closes the WebSocket: `final` packets are written first, then the close frame (which is
    * itself the close signal over WebSocket). Idempotent.
    *
