@@ -19,6 +19,8 @@ const TEXT_COMPRESSED = Object.freeze({ binary: false, compress: true });
 const TEXT_PLAIN = Object.freeze({ binary: false, compress: false });
 const BINARY_COMPRESSED = Object.freeze({ binary: true, compress: true });
 const BINARY_PLAIN = Object.freeze({ binary: true, compress: false });
+/** `WebSocket.OPEN`, read once: every flush asks, and a module constant is a plain compare. */
+const OPEN = WebSocket.OPEN;
 
 /** ws hands a message over as one Buffer, a list of fragments, or an ArrayBuffer (by binaryType). */
 function toBuffer(data: RawData): Buffer {
@@ -95,7 +97,7 @@ export class WebSocketTransport implements Transport {
    * high-water mark (raw frames), or nothing sent earlier is still pending (compression).
    */
   get writable(): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.readyState !== OPEN) return false;
     return this.rawFrames ? !this.socket.writableNeedDrain : this.pendingWrites === 0;
   }
 
@@ -141,7 +143,7 @@ export class WebSocketTransport implements Transport {
       return;
     }
     // Nothing may follow a close frame.
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== OPEN) return;
     const frame = frameOf(packet);
     const socket = this.socket;
     if (frame.length === 1) {
@@ -162,7 +164,7 @@ export class WebSocketTransport implements Transport {
    */
   close(final?: readonly EnginePacket[]): void {
     if (this.closed) return;
-    if (final !== undefined && final.length > 0 && this.ws.readyState === WebSocket.OPEN) this.send(final);
+    if (final !== undefined && final.length > 0 && this.ws.readyState === OPEN) this.send(final);
     // ws ignores a second close() while closing, so no flag of our own is needed beyond `closed`.
     this.ws.close();
   }
@@ -186,7 +188,7 @@ export class WebSocketTransport implements Transport {
    */
   private sendFrames(packets: readonly EnginePacket[], notifyWritten: boolean): void {
     // Nothing may follow a close frame.
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== OPEN) return;
     const socket = this.socket;
     const batch = packets.length > 1;
     if (batch) socket.cork();
