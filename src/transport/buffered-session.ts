@@ -190,25 +190,34 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
     this.outbox.push(packet, cb);
-    if (this.outbox.bytes > this.maxBufferedBytes) {
-      // Cut only while the transport cannot write: a burst into a writable transport is handed
-      // over whole at the end of this tick (into the socket's own buffer and the kernel's), so
-      // the bound is maxBufferedBytes plus one tick's burst (README, Backpressure).
-      if (!this.currentTransport.writable) {
-        this.overflow();
-        return;
-      }
-      // Held packets count toward the bound too: past it the session stops waiting for the
-      // window's end and writes at the end of this tick, as it would without writeDelay.
-      if (this.writeWindow === HELD) {
-        this.writeWindow = 0;
-        scheduleTickFlush(this); // flushScheduled is still true: it was held
-      }
-    }
+    // The rare case in its own method: this one is inlined into every broadcast loop, and V8
+    // inlines less of a loop whose callees carry cold code.
+    if (this.outbox.bytes > this.maxBufferedBytes && this.overBound()) return;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       scheduleTickFlush(this);
     }
+  }
+
+  /**
+   * The buffer went past maxBufferedBytes: overflows (and returns true) if the transport cannot
+   * write; a held session stops waiting for its window.
+   */
+  private overBound(): boolean {
+    // Cut only while the transport cannot write: a burst into a writable transport is handed
+    // over whole at the end of this tick (into the socket's own buffer and the kernel's), so
+    // the bound is maxBufferedBytes plus one tick's burst (README, Backpressure).
+    if (!this.currentTransport.writable) {
+      this.overflow();
+      return true;
+    }
+    // Held packets count toward the bound too: past it the session stops waiting for the
+    // window's end and writes at the end of this tick, as it would without writeDelay.
+    if (this.writeWindow === HELD) {
+      this.writeWindow = 0;
+      scheduleTickFlush(this); // flushScheduled is still true: it was held
+    }
+    return false;
   }
 
   /** @internal Flushes this session, scheduled by {@link scheduleTickFlush}. */

@@ -56,8 +56,7 @@ function flushDirty(): void {
  * ```
  */
 export function scheduleTickFlush(session: TickFlushable): void {
-  const n = dirtyCount++;
-  if (n === 0) process.nextTick(flushDirty);
-  if (n < dirty.length) dirty[n] = session;
-  else dirty.push(session);
+  if (dirtyCount === 0) process.nextTick(flushDirty);
+  // At most one past the end: the list grows by one, or reuses a slot of an earlier pass.
+  dirty[dirtyCount++] = session;
 }
