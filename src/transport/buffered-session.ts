@@ -49,7 +49,7 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
   /** Packets queued since the last flush, and the callbacks of what was sent. */
   protected readonly outbox = new Outbox();
   /** [EIO4:buffer-bound] Bytes that may wait while the transport cannot write. */
-  protected readonly maxBufferedBytes: number;
+  protected readonly maxBufferedBytes: number = 0; // a number from the start: see WebSocketTransport.rawFrames
   /** The server's write windows (`writeDelay`), or null: every flush writes at the end of its tick. */
   private readonly coalescer: WriteCoalescer | null;
   /**

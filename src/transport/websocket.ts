@@ -59,7 +59,10 @@ export class WebSocketTransport implements Transport {
    * ({@link frameOf}) and written to the socket directly, so a broadcast's frame is shared by
    * all its recipients. With compression, every frame goes through ws (which deflates).
    */
-  private readonly rawFrames: boolean;
+  // Initialised here, not only in the constructor: a field declared without a value starts as
+  // `undefined`, and V8 then types it "anything", so every flush paid a generic truthiness test
+  // for it (seen in the optimised flush code) instead of a compare with `true`.
+  private readonly rawFrames: boolean = false;
   /** Frames handed to ws whose write callback has not run yet (compression mode only). */
   private pendingWrites = 0;
   /**
