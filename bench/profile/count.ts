@@ -9,6 +9,8 @@
  *   percent per recipient can be seen on a busy 2-core machine. Kernel work (the write syscalls)
  *   is not counted: it is the same per write for every server.
  * - `--tool strace`: system calls by name (`strace -c -f`), attached for the phase only.
+ * - `--tool perf`: `perf stat` software counters (task clock, page faults, context switches),
+ *   attached for the phase only.
  * - `--tool none`: the server runs plainly (a check that the driver itself works).
  *
  * The clients are the fan-out benchmark's own load generator (bench/fanout/loadgen.ts, run
@@ -134,6 +136,19 @@ function startCounting(pid: number): () => Promise<string> {
     return async () => {
       const exited = new Promise((done) => strace.once("exit", done));
       strace.kill("SIGINT");
+      await exited;
+      return readFileSync(out, "utf8");
+    };
+  }
+  if (tool === "perf") {
+    // Software counters only (no kernel symbols needed): page faults and context switches say
+    // whether a server's extra system time comes from memory it touches or from how it sleeps.
+    const out = join(outDir, "perf.txt");
+    const perf = spawn("perf", ["stat", "-e", "task-clock,page-faults,context-switches,cpu-migrations", "-o", out, "-p", String(pid)], { stdio: "ignore" });
+    execFileSync("sleep", ["1"]);
+    return async () => {
+      const exited = new Promise((done) => perf.once("exit", done));
+      perf.kill("SIGINT");
       await exited;
       return readFileSync(out, "utf8");
     };

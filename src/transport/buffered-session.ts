@@ -49,7 +49,7 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
   /** Packets queued since the last flush, and the callbacks of what was sent. */
   protected readonly outbox = new Outbox();
   /** [EIO4:buffer-bound] Bytes that may wait while the transport cannot write. */
-  protected readonly maxBufferedBytes: number;
+  protected readonly maxBufferedBytes: number = 0; // a number from the start: see WebSocketTransport.rawFrames
   /** The server's write windows (`writeDelay`), or null: every flush writes at the end of its tick. */
   private readonly coalescer: WriteCoalescer | null;
   /**
@@ -190,25 +190,34 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
     this.outbox.push(packet, cb);
-    if (this.outbox.bytes > this.maxBufferedBytes) {
-      // Cut only while the transport cannot write: a burst into a writable transport is handed
-      // over whole at the end of this tick (into the socket's own buffer and the kernel's), so
-      // the bound is maxBufferedBytes plus one tick's burst (README, Backpressure).
-      if (!this.currentTransport.writable) {
-        this.overflow();
-        return;
-      }
-      // Held packets count toward the bound too: past it the session stops waiting for the
-      // window's end and writes at the end of this tick, as it would without writeDelay.
-      if (this.writeWindow === HELD) {
-        this.writeWindow = 0;
-        scheduleTickFlush(this); // flushScheduled is still true: it was held
-      }
-    }
+    // The rare case in its own method: this one is inlined into every broadcast loop, and V8
+    // inlines less of a loop whose callees carry cold code.
+    if (this.outbox.bytes > this.maxBufferedBytes && this.overBound()) return;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       scheduleTickFlush(this);
     }
+  }
+
+  /**
+   * The buffer went past maxBufferedBytes: overflows (and returns true) if the transport cannot
+   * write; a held session stops waiting for its window.
+   */
+  private overBound(): boolean {
+    // Cut only while the transport cannot write: a burst into a writable transport is handed
+    // over whole at the end of this tick (into the socket's own buffer and the kernel's), so
+    // the bound is maxBufferedBytes plus one tick's burst (README, Backpressure).
+    if (!this.currentTransport.writable) {
+      this.overflow();
+      return true;
+    }
+    // Held packets count toward the bound too: past it the session stops waiting for the
+    // window's end and writes at the end of this tick, as it would without writeDelay.
+    if (this.writeWindow === HELD) {
+      this.writeWindow = 0;
+      scheduleTickFlush(this); // flushScheduled is still true: it was held
+    }
+    return false;
   }
 
   /** @internal Flushes this session, scheduled by {@link scheduleTickFlush}. */
@@ -235,15 +244,27 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   /** Hands the buffer to the transport, or leaves it for the transport's next `drain`. */
   protected flush(): void {
-    if (this.readyState !== "open" || this.outbox.length === 0) return;
-    if (!this.currentTransport.writable) {
-      if (this.outbox.bytes > this.maxBufferedBytes) this.overflow();
+    const outbox = this.outbox;
+    if (this.readyState !== "open" || outbox.length === 0) return;
+    const transport = this.currentTransport;
+    if (!transport.writable) {
+      if (outbox.bytes > this.maxBufferedBytes) this.overflow();
       return; // onTransportDrain flushes later
     }
-    const packets = this.outbox.take();
+    // A broadcast recipient's flush, per recipient per tick: one packet, no send callback, no
+    // `flush` listener to hand a list to. It goes to the transport alone, with no list built.
+    if (!this.flushObserved && transport.sendOne !== undefined) {
+      const only = outbox.only;
+      if (only !== null) {
+        outbox.takeOnly();
+        transport.sendOne(only, outbox.awaitingWrite);
+        return;
+      }
+    }
+    const packets = outbox.take();
     // Per socket per tick on the broadcast path: skip the emit machinery when nobody listens.
     if (this.flushObserved && this.listenerCount("flush") > 0) this.emit("flush", packets);
-    this.currentTransport.send(packets, this.outbox.awaitingWrite);
+    transport.send(packets, outbox.awaitingWrite);
   }
 
   /**

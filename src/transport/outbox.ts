@@ -30,9 +30,15 @@ export function sizeOf(data: string | Buffer | undefined): number {
  * ```
  */
 export class Outbox {
-  /** Packets queued since the last {@link Outbox.take}; null when none, so an idle session holds no array. */
-  private packets: EnginePacket[] | null = null;
-  /** What `packets` holds, as counted by sizeOf. */
+  /**
+   * Packets queued since the last take: null when none, the packet itself when there is one,
+   * an array from the second on. A broadcast queues one packet per recipient per tick, and an
+   * array per recipient was that path's only allocation (callgrind: a one-element array per
+   * delivered message, its allocation and its share of scavenges). One field rather than two
+   * keeps the session's size: a packet is never an array, so `Array.isArray` tells them apart.
+   */
+  private queued: EnginePacket | EnginePacket[] | null = null;
+  /** What `queued` holds, as counted by sizeOf. */
   private weight = 0;
   // The callback lists are created by the first send with a callback: most sessions never pass
   // one, and would otherwise carry two empty arrays (64 bytes) for nothing.
@@ -43,7 +49,9 @@ export class Outbox {
 
   /** Number of queued packets. */
   get length(): number {
-    return this.packets === null ? 0 : this.packets.length;
+    const queued = this.queued;
+    if (queued === null) return 0;
+    return Array.isArray(queued) ? queued.length : 1;
   }
 
   /** Weight of the queued packets (text: UTF-16 length, binary: bytes, plus one per packet). */
@@ -58,21 +66,41 @@ export class Outbox {
    * @param cb - called by {@link Outbox.runWritten} once the packet has been written.
    */
   push(packet: EnginePacket, cb: Callback | undefined): void {
-    if (this.packets === null) this.packets = [packet];
-    else this.packets.push(packet);
+    const queued = this.queued;
+    if (queued === null) this.queued = packet;
+    else if (Array.isArray(queued)) queued.push(packet);
+    else this.queued = [queued, packet];
     this.weight += sizeOf(packet.data);
     if (cb !== undefined) (this.pending ??= []).push(cb);
+  }
+
+  /**
+   * The queued packet when exactly one is queued and no send callback waits for it, else null:
+   * the case a broadcast recipient is in at its end-of-tick flush, which then writes that packet
+   * alone ({@link Outbox.takeOnly}) without building a list.
+   */
+  get only(): EnginePacket | null {
+    const queued = this.queued;
+    if (queued === null || this.pending !== null || Array.isArray(queued)) return null;
+    return queued;
+  }
+
+  /** Empties the outbox that holds {@link Outbox.only} (which the caller writes). */
+  takeOnly(): void {
+    this.queued = null;
+    this.weight = 0;
   }
 
   /**
    * Takes every queued packet (to hand to the transport); their callbacks become due on the
    * next {@link Outbox.runWritten}.
    *
-   * @returns the packets, in order.
+   * @returns the packets, in order (a fresh array the caller may keep).
    */
   take(): EnginePacket[] {
-    const packets = this.packets ?? [];
-    this.packets = null;
+    const queued = this.queued;
+    const packets = queued === null ? [] : Array.isArray(queued) ? queued : [queued];
+    this.queued = null;
     this.weight = 0;
     if (this.pending !== null) {
       if (this.inflight === null) this.inflight = this.pending;
@@ -97,7 +125,7 @@ export class Outbox {
 
   /** Drops every queued packet and every callback (the session is closing). */
   clear(): void {
-    this.packets = null;
+    this.queued = null;
     this.weight = 0;
     this.pending = null;
     this.inflight = null;

@@ -12,14 +12,38 @@ export interface TickFlushable {
   flushOnTick(): void;
 }
 
-/** Sessions with packets queued this tick, in the order they were first queued to. */
-let dirty: TickFlushable[] = [];
+// Two lists, swapped at every pass and reused: a broadcast schedules one session per recipient,
+// and a list built afresh each tick grew by reallocation to the room's size (the copies and the
+// garbage, per recipient). Entries past the count are null: a list never holds a session after
+// its pass. V8 drops an array's backing store when its length is set to 0, hence the counts.
+/** Sessions with packets queued this tick: entries [0, dirtyCount) of it, in scheduling order. */
+let dirty: Array<TickFlushable | null> = [];
+let dirtyCount = 0;
+/** The other list: empty (all null), ready to become `dirty` at the next pass. */
+let spare: Array<TickFlushable | null> = [];
 
 function flushDirty(): void {
-  // A flush can queue more (a drain handler sending): those land in a fresh list and tick.
+  // A flush can queue more (a drain handler sending): those land in the other list and tick.
   const sessions = dirty;
-  dirty = [];
-  for (let i = 0; i < sessions.length; i++) (sessions[i] as TickFlushable).flushOnTick();
+  const count = dirtyCount;
+  dirty = spare;
+  dirtyCount = 0;
+  let i = 0;
+  try {
+    for (; i < count; i++) {
+      const session = sessions[i] as TickFlushable;
+      sessions[i] = null;
+      session.flushOnTick();
+    }
+  } finally {
+    // A throwing flush (a `flush` listener) must not strand the sessions after it: they keep
+    // their "scheduled" flag, so they go to the next pass.
+    for (let j = i + 1; j < count; j++) {
+      scheduleTickFlush(sessions[j] as TickFlushable);
+      sessions[j] = null;
+    }
+    spare = sessions;
+  }
 }
 
 /**
@@ -32,5 +56,7 @@ function flushDirty(): void {
  * ```
  */
 export function scheduleTickFlush(session: TickFlushable): void {
-  if (dirty.push(session) === 1) process.nextTick(flushDirty);
+  if (dirtyCount === 0) process.nextTick(flushDirty);
+  // At most one past the end: the list grows by one, or reuses a slot of an earlier pass.
+  dirty[dirtyCount++] = session;
 }

@@ -82,6 +82,12 @@ export interface Transport {
    */
   send(packets: readonly EnginePacket[], notifyWritten?: boolean): void;
   /**
+   * Optional: writes one packet, exactly as `send([packet], notifyWritten)` would, without the
+   * list. The session calls it for the usual broadcast recipient (one packet queued in the tick,
+   * nobody listening to `flush`); a transport without it is sent a list of one.
+   */
+  sendOne?(packet: EnginePacket, notifyWritten?: boolean): void;
+  /**
    * Closes after what was already sent; `final` packets (a server-initiated close) are delivered
    * first and followed by the close signal. Idempotent.
    */

@@ -19,6 +19,8 @@ const TEXT_COMPRESSED = Object.freeze({ binary: false, compress: true });
 const TEXT_PLAIN = Object.freeze({ binary: false, compress: false });
 const BINARY_COMPRESSED = Object.freeze({ binary: true, compress: true });
 const BINARY_PLAIN = Object.freeze({ binary: true, compress: false });
+/** `WebSocket.OPEN`, read once: every flush asks, and a module constant is a plain compare. */
+const OPEN = WebSocket.OPEN;
 
 /** ws hands a message over as one Buffer, a list of fragments, or an ArrayBuffer (by binaryType). */
 function toBuffer(data: RawData): Buffer {
@@ -57,7 +59,10 @@ export class WebSocketTransport implements Transport {
    * ({@link frameOf}) and written to the socket directly, so a broadcast's frame is shared by
    * all its recipients. With compression, every frame goes through ws (which deflates).
    */
-  private readonly rawFrames: boolean;
+  // Initialised here, not only in the constructor: a field declared without a value starts as
+  // `undefined`, and V8 then types it "anything", so every flush paid a generic truthiness test
+  // for it (seen in the optimised flush code) instead of a compare with `true`.
+  private readonly rawFrames: boolean = false;
   /** Frames handed to ws whose write callback has not run yet (compression mode only). */
   private pendingWrites = 0;
   /**
@@ -95,7 +100,7 @@ export class WebSocketTransport implements Transport {
    * high-water mark (raw frames), or nothing sent earlier is still pending (compression).
    */
   get writable(): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.readyState !== OPEN) return false;
     return this.rawFrames ? !this.socket.writableNeedDrain : this.pendingWrites === 0;
   }
 
@@ -130,6 +135,31 @@ export class WebSocketTransport implements Transport {
   }
 
   /**
+   * Writes one packet: {@link WebSocketTransport.send} with a list of one, without the list.
+   * A broadcast recipient's usual write: the message's shared frame, one `socket.write`.
+   *
+   * @param packet - the packet to write.
+   */
+  sendOne(packet: EnginePacket, notifyWritten = false): void {
+    if (!this.rawFrames || notifyWritten) {
+      this.send([packet], notifyWritten);
+      return;
+    }
+    // Nothing may follow a close frame.
+    if (this.ws.readyState !== OPEN) return;
+    const frame = frameOf(packet);
+    const socket = this.socket;
+    if (frame.length === 1) {
+      socket.write(frame[0]);
+      return;
+    }
+    // A binary message: its header and its bytes in one writev.
+    socket.cork();
+    for (let j = 0; j < frame.length; j++) socket.write(frame[j]);
+    socket.uncork();
+  }
+
+  /**
    * Closes the WebSocket: `final` packets are written first, then the close frame (which is
    * itself the close signal over WebSocket). Idempotent.
    *
@@ -137,7 +167,7 @@ export class WebSocketTransport implements Transport {
    */
   close(final?: readonly EnginePacket[]): void {
     if (this.closed) return;
-    if (final !== undefined && final.length > 0 && this.ws.readyState === WebSocket.OPEN) this.send(final);
+    if (final !== undefined && final.length > 0 && this.ws.readyState === OPEN) this.send(final);
     // ws ignores a second close() while closing, so no flag of our own is needed beyond `closed`.
     this.ws.close();
   }
@@ -161,7 +191,7 @@ export class WebSocketTransport implements Transport {
    */
   private sendFrames(packets: readonly EnginePacket[], notifyWritten: boolean): void {
     // Nothing may follow a close frame.
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== OPEN) return;
     const socket = this.socket;
     const batch = packets.length > 1;
     if (batch) socket.cork();
