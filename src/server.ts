@@ -20,6 +20,7 @@ import { Observer, type ServerMetrics } from "./observe/observer.ts";
 import { MainNamespaceApi } from "./main-namespace-api.ts";
 import { namespaceOf } from "./namespaces/lookup.ts";
 import { closeServer, createEngine, resolveParser, serveClientFiles } from "./server-engine.ts";
+import { ConnectDeadlines } from "./namespaces/connect-deadlines.ts";
 import { debugNamespaces, serverLog } from "./observe/debug.ts";
 import type { Parser, ParserEncoder } from "./protocol/parser.ts";
 
@@ -68,6 +69,8 @@ export class Server<
   private readonly recovery: RecoveryOptions | undefined;
   /** Attached to an HTTP server and not closed since (attach/listen refuse a second one). */
   private attached = false;
+  /** @internal [SIO5:connect-timeout] Connections waiting for their first CONNECT; null when connectTimeout is 0. */
+  readonly connectDeadlines: ConnectDeadlines | null;
 
   /**
    * @param srv an HTTP server to attach to, a port to listen on, or the options
@@ -89,6 +92,7 @@ export class Server<
     // The log keeps packets as long as a dead connection may go unnoticed, plus the session's life.
     this.recovery = resolveRecoveryOptions(this.sio.connectionStateRecovery, engineResolved.pingInterval + engineResolved.pingTimeout);
     this.adapterCtor = this.sio.adapter ?? Adapter;
+    this.connectDeadlines = this.sio.connectTimeout > 0 ? new ConnectDeadlines(this.sio.connectTimeout) : null;
     this.registry = new NamespaceRegistry(this.sio.maxDynamicNamespaces);
     this.observer = new Observer(this, this.sio);
     this.metrics = this.observer.metrics;
@@ -224,6 +228,11 @@ export class Server<
     >;
     if (fn) nsp.on("connection", fn);
     return nsp;
+  }
+
+  /** @internal The namespace named exactly `name`, if it exists. */
+  namespaceNamed(name: string): AnyNamespace | undefined {
+    return this.registry.exact.get(name);
   }
 
   /** @internal Looks up (or dynamically creates) a namespace for a connecting client. */

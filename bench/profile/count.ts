@@ -21,7 +21,7 @@
  * node --import tsx bench/profile/count.ts --impl roomcast --scenario b --tool callgrind
  */
 import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "50" },
     top: { type: "string", default: "0" },
     "node-flags": { type: "string", default: "" },
+    keep: { type: "string" },
   },
 });
 
@@ -228,6 +229,12 @@ async function main(): Promise<void> {
     console.log(`${impl} ${scenario}: ${units} ${unit}s; delivery ${v.ok ? "ok" : "FAILED"}\n${result}`);
   }
   if (!v.ok) process.exitCode = 1;
+  // --keep <dir>: the dump and V8's perf map, for reading further (callgrind_annotate, inclusive costs).
+  if (values.keep !== undefined && dumpFile !== undefined) {
+    mkdirSync(values.keep, { recursive: true });
+    copyFileSync(dumpFile, join(values.keep, `callgrind.${impl}.${scenario}`));
+    if (existsSync(`/tmp/perf-${pid}.map`)) copyFileSync(`/tmp/perf-${pid}.map`, join(values.keep, `perf.${impl}.${scenario}.map`));
+  }
   rmSync(outDir, { recursive: true, force: true });
   rmSync(`/tmp/perf-${pid}.map`, { force: true });
 }

@@ -12,14 +12,17 @@ import type { SocketId, WriteOptions } from "../rooms/types.ts";
 import type { EngineSocket, SessionConsumer } from "../transport/engine-socket.ts";
 import { SharedMessage } from "../transport/frame.ts";
 import { COMPRESS, NO_COMPRESS } from "../transport/transport.ts";
-import type { AnySocket } from "./any.ts";
+import type { AnyNamespace, AnySocket } from "./any.ts";
 import { foreignWrite } from "../compat/socket-io-adapter.ts";
 import type { NamespaceLookup } from "./registry.ts";
 import type { DisconnectReason } from "./socket.ts";
+import type { ConnectDeadlines, ConnectTicket, ConnectWaiter } from "./connect-deadlines.ts";
+
+/** The sockets of a client in no namespace: shared, never written to (replaced on the first connect). */
+const NO_SOCKETS: AnySocket[] = [];
 
 /** What a client needs from the server: settings and namespace lookup. */
 export interface ClientHost {
-  readonly connectTimeout: number;
   readonly maxAttachments: number;
   /** The server's counters, or null when the `metrics` option is off. */
   readonly metrics: ServerMetrics | null;
@@ -27,6 +30,13 @@ export interface ClientHost {
   readonly encoder: ParserEncoder;
   /** A custom `parser` option, or null for roomcast's own codec (decoded without events). */
   readonly customParser: Parser | null;
+  /**
+   * [SIO5:connect-timeout] The server's queue of connections waiting for their first CONNECT,
+   * or null when connectTimeout is 0 (no deadline).
+   */
+  readonly connectDeadlines: ConnectDeadlines | null;
+  /** The namespace named exactly `name` if it exists (no dynamic matcher asked). */
+  namespaceNamed(name: string): AnyNamespace | undefined;
   /** Finds (or, through a dynamic matcher, creates) the namespace `name`, or says why not. */
   resolveNamespace(name: string, auth: Record<string, unknown>, done: (result: NamespaceLookup) => void): void;
 }
@@ -63,7 +73,7 @@ function engineMessagesOf(encoded: EncodedParts, compress: boolean): SharedMessa
 const MAX_LEFT = 16;
 
 /** A Socket.IO client connection: the consumer of its Engine.IO session's messages. */
-export class Client implements SessionConsumer {
+export class Client implements SessionConsumer, ConnectWaiter {
   /** The Engine.IO session id. */
   readonly id: string;
   /** roomcast's decoder (default parser), or null when a custom parser decodes. */
@@ -74,7 +84,7 @@ export class Client implements SessionConsumer {
    * This client's sockets, one per namespace, in the order they connected. A client is in one
    * namespace or a few: a scan of this array costs less than a Map's ~180 bytes per connection.
    */
-  private sockets: AnySocket[] = [];
+  private sockets: AnySocket[] = NO_SOCKETS;
   /**
    * Namespaces with a CONNECT in progress (middlewares running), so a repeated CONNECT is
    * ignored. Created on first use and dropped when empty.
@@ -86,7 +96,8 @@ export class Client implements SessionConsumer {
    * violation. Created on the first leave.
    */
   private left: string[] | null = null;
-  private connectTimer: NodeJS.Timeout | undefined;
+  /** This client's place in the server's connect deadlines until its first CONNECT is accepted; -1 then. */
+  private connectTicket: ConnectTicket = -1;
   private closed = false;
 
   /** @internal Created by the server for each new Engine.IO connection. */
@@ -107,12 +118,19 @@ export class Client implements SessionConsumer {
     }
     conn.consumer = this;
     // [SIO5:connect-timeout] a connection must join a namespace in time.
-    if (host.connectTimeout > 0) this.connectTimer = setTimeout(Client.onConnectTimeout, host.connectTimeout, this);
+    if (host.connectDeadlines !== null) this.connectTicket = host.connectDeadlines.add(this);
   }
 
-  private static onConnectTimeout(client: Client): void {
-    client.connectTimer = undefined;
-    if (client.sockets.length === 0) client.close();
+  /** @internal [SIO5:connect-timeout] Called by the server's connect deadlines. */
+  onConnectTimeout(): void {
+    this.connectTicket = -1;
+    if (this.sockets.length === 0) this.close();
+  }
+
+  private stopConnectDeadline(): void {
+    if (this.connectTicket === -1) return;
+    this.host.connectDeadlines?.remove(this.connectTicket);
+    this.connectTicket = -1;
   }
 
   /** False once the connection is closed or closing. */
@@ -281,28 +299,31 @@ export class Client implements SessionConsumer {
       if (index !== -1) this.left.splice(index, 1);
     }
     let pending = true;
-    this.host.resolveNamespace(name, auth, (result) => {
-      if (this.closed) return;
-      if ("refusal" in result) {
-        pending = false;
-        this.doneConnecting(name);
-        this.host.metrics?.countConnectError(result.code);
-        // [SIO5:invalid-namespace]
-        this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: result.refusal } }, {});
-        return;
-      }
-      result.nsp.add(this, auth, (socket) => {
-        pending = false;
-        this.doneConnecting(name);
-        if (!socket) return;
-        if (this.sockets.length === 0) this.sockets = [socket];
-        else this.sockets.push(socket);
-        if (this.connectTimer) {
-          clearTimeout(this.connectTimer);
-          this.connectTimer = undefined;
+    const admitted = (socket: AnySocket | undefined): void => {
+      pending = false;
+      this.doneConnecting(name);
+      if (!socket) return;
+      if (this.sockets.length === 0) this.sockets = [socket];
+      else this.sockets.push(socket);
+      this.stopConnectDeadline();
+    };
+    // The usual case, a namespace that exists, skips the lookup's callback and answer record.
+    const known = this.host.namespaceNamed(name);
+    if (known !== undefined) known.add(this, auth, admitted);
+    else {
+      this.host.resolveNamespace(name, auth, (result) => {
+        if (this.closed) return;
+        if ("refusal" in result) {
+          pending = false;
+          this.doneConnecting(name);
+          this.host.metrics?.countConnectError(result.code);
+          // [SIO5:invalid-namespace]
+          this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: result.refusal } }, {});
+          return;
         }
+        result.nsp.add(this, auth, admitted);
       });
-    });
+    }
     // Only a CONNECT still in progress (an asynchronous middleware or namespace matcher) needs
     // marking; the common, synchronous one never allocates the set.
     if (pending && !this.closed) (this.connecting ??= new Set()).add(name);
@@ -348,10 +369,9 @@ export class Client implements SessionConsumer {
   private onClose(reason: DisconnectReason, description?: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
+    this.stopConnectDeadline();
     const sockets = this.sockets;
-    this.sockets = [];
+    this.sockets = NO_SOCKETS;
     for (const socket of sockets) socket.onClose(reason, description);
     this.decoder?.reset();
     this.customDecoder?.destroy?.();

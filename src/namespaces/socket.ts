@@ -24,6 +24,9 @@ import type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from ".
 
 export type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket-types.ts";
 
+/** The epoch time (ms) socket connection times are counted from (see Socket.issuedAfterBase). */
+const CLOCK_BASE = Date.now();
+
 /**
  * A client's presence in one namespace.
  *
@@ -63,8 +66,12 @@ export class Socket<
   private builtHandshake: Handshake | undefined = undefined;
   /** The CONNECT payload, kept for the handshake record. */
   private readonly auth: Record<string, unknown>;
-  /** When the namespace took the CONNECT (ms since the epoch): `handshake.issued`. */
-  private readonly issued: number;
+  /**
+   * When the namespace took the CONNECT: `handshake.issued` is {@link CLOCK_BASE} + this. Kept
+   * as an offset because a small integer lives in the field itself, where an epoch time (above
+   * 2^31) is boxed in a 16-byte heap number per socket.
+   */
+  private readonly issuedAfterBase: number;
 
   /** @internal Built by the namespace when a client connects (`session`: the one it resumes, if any). */
   constructor(
@@ -84,7 +91,7 @@ export class Socket<
       this.pid = nsp.adapter.recovery?.newPid();
     }
     this.auth = auth;
-    this.issued = Date.now();
+    this.issuedAfterBase = Date.now() - CLOCK_BASE;
   }
 
   /**
@@ -93,7 +100,7 @@ export class Socket<
    * it is first read; the same object every time.
    */
   get handshake(): Handshake {
-    return (this.builtHandshake ??= buildHandshake(this.client.conn, this.auth, this.issued));
+    return (this.builtHandshake ??= buildHandshake(this.client.conn, this.auth, CLOCK_BASE + this.issuedAfterBase));
   }
 
   /** Free-form data, visible to `fetchSockets()`; `{}` until set. */

@@ -342,6 +342,12 @@ export class EngineServer extends EngineFront {
   }
 
   private newId(req: IncomingMessage): string | Rejection | Promise<string | Rejection> {
+    // The built-in generator's ids are URL-safe by construction: only a replaced one is checked
+    // (called through Reflect.apply, awaited, validated).
+    if (this.generateId === EngineServer.prototype.generateId) {
+      const id = generateSessionId();
+      if (!this.isIdTaken(id)) return id;
+    }
     return newSessionId(this.generateId, this, req, this.isIdTaken);
   }
 

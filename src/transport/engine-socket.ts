@@ -13,6 +13,25 @@ import { NOOP, type EnginePacket, type Transport, type TransportSink } from "./t
 import { TransportUpgrade } from "./upgrade.ts";
 import type { UpgradeHost } from "./upgrade.ts";
 
+/** The last open packet's settings and what follows its sid (see {@link openTail}). */
+let tailOf: { upgrades: readonly TransportName[]; pingInterval: number; pingTimeout: number; maxPayload: number; tail: string } | null = null;
+
+/**
+ * The open packet's JSON after `"sid":…,`, i.e. `"upgrades":[…],"pingInterval":…,"pingTimeout":…,
+ * "maxPayload":…}`: the same for every session of a server and transport, so it is built once
+ * rather than stringified per connection (the last settings are remembered).
+ */
+function openTail(upgrades: readonly TransportName[], pingInterval: number, pingTimeout: number, maxPayload: number): string {
+  const last = tailOf;
+  if (last !== null && last.upgrades === upgrades && last.pingInterval === pingInterval && last.pingTimeout === pingTimeout && last.maxPayload === maxPayload) {
+    return last.tail;
+  }
+  // [EIO4:handshake] The keys in this order, after `sid`.
+  const tail = JSON.stringify({ upgrades, pingInterval, pingTimeout, maxPayload }).slice(1);
+  tailOf = { upgrades, pingInterval, pingTimeout, maxPayload, tail };
+  return tail;
+}
+
 export type { CloseReason, EngineSocketEvents, EngineSocketInit, EngineSocketState, SendOptions, SessionConsumer } from "./session-types.ts";
 
 /**
@@ -36,8 +55,10 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   readonly id: string;
   /** The request that opened the session. */
   readonly request: IncomingMessage;
-  /** Engine.IO protocol revision spoken by this session. */
-  readonly protocol = 4;
+  /** Engine.IO protocol revision spoken by this session (on the prototype: no field per session). */
+  get protocol(): 4 {
+    return 4;
+  }
   /** Remote address of the client as seen by the TCP socket ("" if unknown). */
   readonly remoteAddress: string;
   /** @internal Called with each message and the close, before the events (the Socket.IO layer). */
@@ -220,18 +241,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   private open(upgrades: readonly TransportName[], maxPayload: number): void {
     this.readyState = "open";
     // [EIO4:handshake] The first packet is `0` + this JSON, keys in this order.
-    this.sendPacket(
-      "open",
-      JSON.stringify({
-        sid: this.id,
-        upgrades,
-        pingInterval: this.pingInterval,
-        pingTimeout: this.pingTimeout,
-        maxPayload,
-      }),
-      true,
-      undefined,
-    );
+    this.sendPacket("open", `{"sid":${JSON.stringify(this.id)},${openTail(upgrades, this.pingInterval, this.pingTimeout, maxPayload)}`, true, undefined);
     // [EIO4:polling-handshake] Flushed now, alone: the handshake response of a polling session
     // holds only the open packet, whatever a `connection` listener sends in the same tick.
     this.flush();

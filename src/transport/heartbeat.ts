@@ -50,9 +50,12 @@ export class Heartbeat {
 
   /** (Re)starts the cycle: the next ping goes out in pingInterval. Called at open and on each pong. */
   start(): void {
-    clearTimeout(this.timeoutTimer);
-    this.timeoutTimer = undefined;
-    clearTimeout(this.intervalTimer);
+    // Both are unset at the session's open: no clearTimeout calls for nothing on the connect path.
+    if (this.timeoutTimer !== undefined) {
+      clearTimeout(this.timeoutTimer);
+      this.timeoutTimer = undefined;
+    }
+    if (this.intervalTimer !== undefined) clearTimeout(this.intervalTimer);
     this.intervalTimer = setTimeout(Heartbeat.onInterval, this.interval, this);
   }
 

@@ -7,7 +7,8 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ConnectDeadlines } from "../../src/namespaces/connect-deadlines.ts";
 import { parseQuery } from "../../src/transport/handshake.ts";
 import { randomId } from "../../src/transport/random-id.ts";
 import { generateSessionId } from "../../src/transport/index.ts";
@@ -70,6 +71,66 @@ describe("request query parsing", () => {
       }
     }
     expect(parseQuery("/engine.io/").get("EIO")).toBeNull();
+  });
+
+  it("says which names repeat as URLSearchParams would, in one scan of a plain query", () => {
+    const queries = ["EIO=4&EIO=4", "transport=websocket&x=1&transport=", "sid&sid=a", "EIO=4&transport=polling&sid=a&t=1", "EIOX=1&EIO=2&XEIO=3", "&&EIO&&EIO="];
+    for (const search of queries) {
+      const reference = new URLSearchParams(search);
+      const query = parseQuery(`/socket.io/?${search}`);
+      for (const name of ["EIO", "transport", "sid", "t", "missing"]) {
+        expect(query.repeats(name), `${name} in "${search}"`).toBe(reference.getAll(name).length > 1);
+        expect(query.get(name), `${name} in "${search}"`).toBe(reference.get(name));
+      }
+    }
+  });
+});
+
+describe("[SIO5:connect-timeout] connect deadlines", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("expire in order, skip the removed, and forget the front as its connections connect", () => {
+    vi.useFakeTimers();
+    const deadlines = new ConnectDeadlines(1000);
+    const expired: string[] = [];
+    const waiter = (name: string) => ({ onConnectTimeout: () => expired.push(name) });
+    const a = deadlines.add(waiter("a"));
+    vi.advanceTimersByTime(400);
+    const b = deadlines.add(waiter("b"));
+    deadlines.add(waiter("c"));
+    deadlines.remove(a);
+    // a connected: the front is dropped at once, nothing of it is held until its deadline.
+    expect(deadlines.size).toBe(2);
+    deadlines.remove(b);
+    vi.advanceTimersByTime(599);
+    expect(expired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(expired).toEqual([]);
+    vi.advanceTimersByTime(400);
+    expect(expired).toEqual(["c"]);
+    expect(deadlines.size).toBe(0);
+    // Tickets stay valid across the queue emptying: a later one expires on time.
+    const d = deadlines.add(waiter("d"));
+    deadlines.add(waiter("e"));
+    deadlines.remove(d);
+    deadlines.remove(d);
+    vi.advanceTimersByTime(1000);
+    expect(expired).toEqual(["c", "e"]);
+  });
+
+  it("share one timer between the connections waiting for their CONNECT", async () => {
+    const { io, port } = await startIo();
+    const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timeouts();
+    // Sessions open (each with its heartbeat timer) but no CONNECT yet.
+    const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.open(port)));
+    expect(io.engine.clientsCount).toBe(8);
+    // 8 heartbeats and one deadline timer; a connect timer per connection would make it 16.
+    expect(timeouts() - before).toBeLessThanOrEqual(9);
+    await Promise.all(clients.map(({ raw }) => raw.connectNsp("/")));
+    expect(io.of("/").sockets.size).toBe(8);
   });
 });
 
