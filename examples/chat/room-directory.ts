@@ -4,9 +4,10 @@
  * the rooms whose count changed, at most once per interval (default 1 s). An update goes to
  * every browser, so it costs one send per client: once per turn of the event loop, a ramp of
  * joins cost clients × turns, growing with every client that joined (5000 load-test clients
- * joining: about 250000 sends, a ramp slowing to a third). Once per interval, it costs at most
- * the number of clients per interval, whatever the join rate. More rooms changed at once than
- * the list holds: the list goes instead, so no update is longer than the list.
+ * joining on a busy machine: about 250000 sends; on an idle one, with a join or two per turn,
+ * up to N²/2). Once per interval, it costs at most the number of clients per interval,
+ * whatever the join rate. More rooms changed at once than the list holds: the list goes
+ * instead, so no update is longer than the list.
  *
  * Chat rooms live in the adapter under a prefix ({@link roomKey}), which does two jobs: the
  * directory can tell them from each socket's own-id room, and a user who types another
