@@ -70,8 +70,8 @@ export interface ServerToClientEvents {
   rooms: (rooms: RoomSummary[]) => void;
   /**
    * The rooms whose member count changed since the last update, each with its new count
-   * (`members: 0`: the room is gone); sent to everyone after changes, at most once per turn of
-   * the server's event loop, at most {@link LIMITS.roomsListed} rooms.
+   * (`members: 0`: the room is gone); sent to everyone after changes, at most once per second
+   * (the server's `roomListInterval`), at most {@link LIMITS.roomsListed} rooms.
    */
   "rooms changed": (changes: RoomSummary[]) => void;
   /** On the `/stats` namespace: the server's figures, once per interval (see stats.ts). */

@@ -5,7 +5,7 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import { Server, type ServerOptions, type Socket } from "../../src/index.ts";
 import type { ChatSocketData, ClientToServerEvents, ErrorReply, JoinReply, ServerToClientEvents } from "./events.ts";
-import { RoomDirectory, roomKey } from "./room-directory.ts";
+import { RoomDirectory, roomKey, ROOM_LIST_INTERVAL_MS } from "./room-directory.ts";
 import { serveStatic } from "./static.ts";
 import { serveStats } from "./stats.ts";
 import { checkName, checkText, LIMITS } from "./validate.ts";
@@ -86,6 +86,11 @@ function onChatMessage(socket: ChatSocket, args: unknown[]): void {
 export interface ChatOptions {
   /** How often the `/stats` page gets a sample, in ms. Default 1000. */
   statsInterval?: number;
+  /**
+   * The shortest time between two room-list updates (`rooms changed`, sent to everyone), in ms.
+   * Default 1000 ({@link ROOM_LIST_INTERVAL_MS}); 0 sends one per turn of the event loop.
+   */
+  roomListInterval?: number;
 }
 
 /**
@@ -101,7 +106,7 @@ export interface ChatOptions {
 export function createChatServer(opts: Partial<ServerOptions> = {}, chat: ChatOptions = {}): ChatServerHandle {
   const httpServer = createServer((req, res) => void serveStatic(req, res));
   const io: ChatServer = new Server(httpServer, { metrics: { path: "/metrics" }, health: { path: "/health" }, ...opts });
-  const directory = new RoomDirectory(io.of("/").adapter, (event, rooms) => io.emit(event, rooms));
+  const directory = new RoomDirectory(io.of("/").adapter, (event, rooms) => io.emit(event, rooms), chat.roomListInterval ?? ROOM_LIST_INTERVAL_MS);
   const stopStats = serveStats(io, chat.statsInterval);
   httpServer.once("close", () => {
     directory.dispose();

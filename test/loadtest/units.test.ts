@@ -3,6 +3,7 @@
  * Socket.IO packet header reader, and the message stamp read back from however a server wraps it.
  */
 import { describe, expect, it } from "vitest";
+import { CLOSE_GRACE_MS, MAX_IN_FLIGHT, rampBoundMs, runDeadlineMs } from "../../bench/loadtest/bounds.ts";
 import { Histogram } from "../../bench/loadtest/histogram.ts";
 import { parseOptions, parseTarget, UsageError } from "../../bench/loadtest/options.ts";
 import { connectPacket, eventPacket, readSioHeader, readStampIn, stampedText } from "../../bench/loadtest/wire.ts";
@@ -103,5 +104,41 @@ describe("options", () => {
   ])("refuses %j", (args, message) => {
     expect(() => parseOptions(args)).toThrow(UsageError);
     expect(() => parseOptions(args)).toThrow(message);
+  });
+});
+
+/**
+ * The ramp's schedule, worked out for a server that answers every handshake in exactly
+ * `handshakeMs` (the connect timeout: the worst case): the probe alone, then client k at
+ * k / ramp s at the earliest, and only while fewer than MAX_IN_FLIGHT are in their handshake.
+ * Returns when the last client settles, in ms.
+ */
+function worstRampMs(clients: number, ramp: number, handshakeMs: number): number {
+  const settledAt: number[] = [];
+  const rampStart = handshakeMs; // after the probe
+  for (let k = 1; k < clients; k++) {
+    // Equal handshake times: clients settle in launch order, so slot k frees when k - MAX settles.
+    const slotFree = k > MAX_IN_FLIGHT ? settledAt[k - 1 - MAX_IN_FLIGHT]! : rampStart;
+    settledAt.push(Math.max(rampStart + (k / ramp) * 1_000, slotFree) + handshakeMs);
+  }
+  return settledAt.at(-1) ?? rampStart;
+}
+
+describe("bounds", () => {
+  // Regression: the deadline counted clients / ramp for the ramp, so a server slower than the
+  // ramp (the in-flight cap then sets the pace) had the run cut short mid-ramp.
+  it("gives the ramp time for every batch of handshakes to take the whole connect timeout", () => {
+    for (const [clients, ramp, timeoutS] of [[5_000, 1_000, 10], [5_000, 20_000, 1], [1_201, 100, 2], [1, 1_000, 10], [50_000, 500, 10]] as const) {
+      const opts = { clients, ramp, connectTimeoutS: timeoutS, durationS: 5, drainS: 5 };
+      const worst = worstRampMs(clients, ramp, timeoutS * 1_000);
+      expect(rampBoundMs(opts), `${clients} clients at ${ramp}/s, ${timeoutS} s timeout`).toBeGreaterThanOrEqual(worst);
+      expect(runDeadlineMs(opts)).toBeGreaterThanOrEqual(worst + (opts.durationS + opts.drainS) * 1_000 + CLOSE_GRACE_MS);
+    }
+  });
+
+  it("still covers the ramp rate itself when handshakes are quick", () => {
+    const opts = { clients: 20_000, ramp: 100, connectTimeoutS: 1 };
+    expect(rampBoundMs(opts)).toBeGreaterThanOrEqual(worstRampMs(opts.clients, opts.ramp, 1));
+    expect(rampBoundMs(opts)).toBeGreaterThanOrEqual((opts.clients / opts.ramp) * 1_000);
   });
 });
