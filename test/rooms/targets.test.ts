@@ -182,10 +182,28 @@ function expectEveryCombination(nsp: FakeNamespace, cache: MemberCache, round: s
 }
 
 describe("forEachTarget with the index's member cache", () => {
+  it("keeps a room's sockets from its second resolution with no change in between", () => {
+    const { nsp, cache } = largeSetup(false);
+    const opts: BroadcastOptions = { rooms: new Set(["r1"]) };
+    const want = expected(nsp, opts);
+    expect(visited(nsp, opts, undefined, cache).sort()).toEqual(want);
+    expect(cache.keptRooms()).toBe(0);
+    expect(visited(nsp, opts, undefined, cache).sort()).toEqual(want);
+    expect(cache.keptRooms()).toBe(1);
+    (nsp.sockets.get("a") as FakeSocket).leave("r1");
+    expect(cache.keptRooms()).toBe(0);
+    // A room changing between every two resolutions is never kept.
+    for (let i = 0; i < 4; i++) {
+      nsp.connect(`late${i}`, ["r1"]);
+      expect(visited(nsp, opts, undefined, cache).sort()).toEqual(expected(nsp, opts));
+      expect(cache.keptRooms()).toBe(0);
+    }
+  });
+
   it("visits exactly the recipients while building the arrays and once they are kept", () => {
     const { nsp, cache } = largeSetup(false);
     expectEveryCombination(nsp, cache, "first");
-    expect(cache.size).toBe(3);
+    expect(cache.keptRooms()).toBe(3);
     expectEveryCombination(nsp, cache, "kept");
   });
 
@@ -194,13 +212,13 @@ describe("forEachTarget with the index's member cache", () => {
     expectEveryCombination(nsp, cache, "first");
     expectEveryCombination(nsp, cache, "again");
     // Only r3 has no ghost.
-    expect(cache.size).toBe(1);
+    expect(cache.keptRooms()).toBe(1);
     // The ghost's socket enters the map (as a socket whose middlewares joined rooms does): no
     // room changed, and it must be reached all the same.
     nsp.sockets.set("ghost", new FakeSocket("ghost", nsp));
     expect(visited(nsp, { rooms: new Set(["r1"]) }, undefined, cache)).toContain("ghost");
     expectEveryCombination(nsp, cache, "ghost connected");
-    expect(cache.size).toBe(3);
+    expect(cache.keptRooms()).toBe(3);
   });
 
   it("sees every membership change made between resolutions", () => {
