@@ -242,6 +242,18 @@ describe("forEachTarget with the index's member cache", () => {
     expectEveryCombination(nsp, cache, "r3 recreated");
   });
 
+  it("keeps a union and its exclusions exact when every visit starts a nested resolution", () => {
+    const { nsp, cache } = largeSetup(false);
+    const outer: BroadcastOptions = { rooms: new Set(["r1", "r2", "r3"]), except: new Set(["d"]) };
+    for (const inner of allOptions()) {
+      const nested: string[][] = [];
+      const got = visited(nsp, outer, () => nested.push(visited(nsp, inner, undefined, cache)), cache);
+      expect(got.sort(), `outer around ${label(inner)}`).toEqual(expected(nsp, outer));
+      expect(nested).toHaveLength(got.length);
+      for (const ids of nested) expect(ids.sort(), `nested ${label(inner)}`).toEqual(expected(nsp, inner));
+    }
+  });
+
   it("keeps the outer resolution exact when a visitor changes rooms and resolves again", () => {
     const { nsp, cache } = largeSetup(false);
     const outer: BroadcastOptions = { rooms: new Set(["r1", "r2"]), except: new Set(["d"]) };
