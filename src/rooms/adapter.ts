@@ -204,7 +204,7 @@ export class Adapter extends EventEmitter {
     const observed = this.nsp.observesOutgoing?.() === true;
     const writeOpts: WriteOptions = { volatile: flags?.volatile, compress: flags?.compress, observed };
     const fanout = new Fanout(packet, this.encoder, writeOpts, -1, undefined);
-    const count = forEachTarget(this.rooms, this.nsp.sockets, opts, observed ? writePacketObserved : writePacket, fanout);
+    const count = forEachTarget(this.rooms, this.nsp.sockets, opts, observed ? writePacketObserved : writePacket, fanout, this.index.memberCache);
     // Once per broadcast, after resolution: nothing is counted inside the per-recipient loop.
     const metrics = this.nsp.metrics;
     if (metrics) metrics.eventsSent += count;
@@ -234,6 +234,7 @@ export class Adapter extends EventEmitter {
       opts,
       observed ? writePacketWithAckObserved : writePacketWithAck,
       new Fanout(packet, this.encoder, writeOpts, id, ack),
+      this.index.memberCache,
     );
     const metrics = this.nsp.metrics;
     if (metrics) metrics.eventsSent += count;
@@ -251,7 +252,7 @@ export class Adapter extends EventEmitter {
   /** The ids of the sockets in any of `rooms`, or of every socket when `rooms` is empty. */
   sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
     const ids = new Set<SocketId>();
-    forEachTarget(this.rooms, this.nsp.sockets, { rooms }, addId, ids);
+    forEachTarget(this.rooms, this.nsp.sockets, { rooms }, addId, ids, this.index.memberCache);
     return Promise.resolve(ids);
   }
 
@@ -262,24 +263,24 @@ export class Adapter extends EventEmitter {
 
   /** The recipients of `opts` (in memory: the local socket objects themselves). */
   fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
-    return Promise.resolve(collectTargets(this.rooms, this.nsp.sockets, opts));
+    return Promise.resolve(collectTargets(this.rooms, this.nsp.sockets, opts, this.index.memberCache));
   }
 
   /** Makes every recipient of `opts` join `rooms`. */
   addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts)) void socket.join(rooms);
+    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts, this.index.memberCache)) void socket.join(rooms);
   }
 
   /** Makes every recipient of `opts` leave `rooms`. */
   delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts)) {
+    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts, this.index.memberCache)) {
       for (const room of rooms) void socket.leave(room);
     }
   }
 
   /** Disconnects every recipient of `opts`; `close` also closes their connections. */
   disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts)) socket.disconnect(close);
+    for (const socket of collectTargets(this.rooms, this.nsp.sockets, opts, this.index.memberCache)) socket.disconnect(close);
   }
 
   /**

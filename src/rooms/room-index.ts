@@ -1,6 +1,7 @@
 /**
  * The two-way room index: room → members and socket → rooms, always updated together.
  */
+import { MemberCache } from "./member-cache.ts";
 import type { Room, SocketId } from "./types.ts";
 
 /**
@@ -33,6 +34,8 @@ export class RoomIndex {
   readonly rooms: Map<Room, Set<SocketId>> = new Map();
   /** socket id → rooms it is in. */
   readonly sids: Map<SocketId, Set<Room>> = new Map();
+  /** The socket objects of the larger rooms, for recipient resolution; told of every membership change. */
+  readonly memberCache: MemberCache = new MemberCache();
   private readonly listener: RoomIndexListener;
 
   /** @param listener - told about every room creation, join, leave and deletion. */
@@ -55,6 +58,7 @@ export class RoomIndex {
       return false;
     }
     members.add(id);
+    this.memberCache.forget(room);
     let joined = this.sids.get(id);
     if (joined === undefined) {
       joined = new Set();
@@ -75,6 +79,7 @@ export class RoomIndex {
   remove(id: SocketId, room: Room): boolean {
     const members = this.rooms.get(room);
     if (members === undefined || !members.delete(id)) return false;
+    this.memberCache.forget(room);
     const emptied = members.size === 0;
     if (emptied) this.rooms.delete(room);
     const joined = this.sids.get(id);
@@ -101,6 +106,7 @@ export class RoomIndex {
       const members = this.rooms.get(room);
       if (members === undefined) continue;
       members.delete(id);
+      this.memberCache.forget(room);
       if (members.size === 0) {
         this.rooms.delete(room);
         (emptied ??= new Set()).add(room);

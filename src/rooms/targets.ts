@@ -9,8 +9,13 @@
  * number, writes it into `targetStamp` of every socket it excludes or visits, and skips a
  * socket that already carries it — one property compare per member instead of Set.has +
  * Set.add (bench/micro.ts, union of 3 rooms: 80 → 32 ns per recipient). The socket lookup
- * that the stamp needs is one the resolution makes anyway.
+ * that the stamp needs is one the resolution makes anyway — or none at all for a room whose
+ * sockets the index's {@link MemberCache} keeps.
+ *
+ * The sender's own room (`socket.to(room)`, `socket.broadcast`) is excluded by identity: it
+ * holds one socket, and a compare per member is cheaper than stamping.
  */
+import type { MemberCache } from "./member-cache.ts";
 import type { AdapterSocket, BroadcastOptions, Room, SocketId } from "./types.ts";
 
 /**
@@ -46,7 +51,8 @@ let stamping = false;
  * Calls `visit(socket, ctx)` once for every recipient of `opts`.
  *
  * Allocation: nothing per recipient, and nothing per call except in a resolution nested
- * inside another one's visitor (one Set for its union or exclusions).
+ * inside another one's visitor (one Set for its union or exclusions), and, with a `cache`, the
+ * array of a room whose membership changed since its last resolution.
  *
  * @param rooms - the room index (room → socket ids).
  * @param sockets - the namespace's sockets by id.
@@ -55,20 +61,38 @@ let stamping = false;
  *   iterated (use {@link collectTargets} for operations that change membership). It may
  *   start another resolution (a nested broadcast).
  * @param ctx - passed through to `visit`.
+ * @param cache - the socket objects of `rooms`' larger rooms (the index's own {@link MemberCache},
+ *   which it keeps up to date); without it every member id is looked up in `sockets`.
  * @returns the number of recipients visited.
  */
-export function forEachTarget<C>(rooms: Rooms, sockets: Sockets, opts: BroadcastOptions, visit: TargetVisitor<C>, ctx: C): number {
+export function forEachTarget<C>(
+  rooms: Rooms,
+  sockets: Sockets,
+  opts: BroadcastOptions,
+  visit: TargetVisitor<C>,
+  ctx: C,
+  cache?: MemberCache,
+): number {
   const except = opts.except !== undefined && opts.except.size > 0 ? opts.except : undefined;
   const targetRooms = opts.rooms;
   if (except === undefined) {
     // Each socket appears once in the namespace and once per room: no dedupe needed.
-    if (targetRooms.size === 0) return visitAll(sockets, visit, ctx);
-    if (targetRooms.size === 1) return visitRoom(rooms, sockets, onlyRoom(targetRooms), visit, ctx);
+    if (targetRooms.size === 0) return visitAll(sockets, undefined, visit, ctx);
+    if (targetRooms.size === 1) return visitRoom(rooms, sockets, cache, onlyRoom(targetRooms), undefined, visit, ctx);
+  } else if (targetRooms.size <= 1) {
+    // `socket.to(room)` and `socket.broadcast` exclude the sender's own room, which holds the
+    // sender alone: one identity compare per member instead of a stamp.
+    const lone = loneExcluded(rooms, sockets, except);
+    if (lone !== undefined) {
+      const excluded = lone ?? undefined;
+      if (targetRooms.size === 0) return visitAll(sockets, excluded, visit, ctx);
+      return visitRoom(rooms, sockets, cache, onlyRoom(targetRooms), excluded, visit, ctx);
+    }
   }
   if (stamping) return visitWithSets(rooms, sockets, targetRooms, except, visit, ctx);
   stamping = true;
   try {
-    return visitStamped(rooms, sockets, targetRooms, except, visit, ctx, ++lastStamp);
+    return visitStamped(rooms, sockets, cache, targetRooms, except, visit, ctx, ++lastStamp);
   } finally {
     stamping = false;
   }
@@ -79,23 +103,56 @@ function onlyRoom(targetRooms: ReadonlySet<Room>): Room {
   return targetRooms.values().next().value as Room;
 }
 
-function visitAll<C>(sockets: Sockets, visit: TargetVisitor<C>, ctx: C): number {
+/**
+ * When `except` is one room of at most one member: that member's socket, or null when it
+ * excludes nobody (an empty or unknown room, an id with no socket). Otherwise undefined.
+ */
+function loneExcluded(rooms: Rooms, sockets: Sockets, except: ReadonlySet<Room>): AdapterSocket | null | undefined {
+  if (except.size !== 1) return undefined;
+  const members = rooms.get(onlyRoom(except));
+  if (members === undefined) return null;
+  if (members.size > 1) return undefined;
+  for (const id of members) return sockets.get(id) ?? null;
+  return null;
+}
+
+/** Every connected socket of the namespace but `excluded`. */
+function visitAll<C>(sockets: Sockets, excluded: AdapterSocket | undefined, visit: TargetVisitor<C>, ctx: C): number {
   let count = 0;
   for (const socket of sockets.values()) {
-    if (!socket.connected) continue;
+    if (socket === excluded || !socket.connected) continue;
     visit(socket, ctx);
     count++;
   }
   return count;
 }
 
-function visitRoom<C>(rooms: Rooms, sockets: Sockets, room: Room, visit: TargetVisitor<C>, ctx: C): number {
+/** Every connected member of `room` but `excluded`. */
+function visitRoom<C>(
+  rooms: Rooms,
+  sockets: Sockets,
+  cache: MemberCache | undefined,
+  room: Room,
+  excluded: AdapterSocket | undefined,
+  visit: TargetVisitor<C>,
+  ctx: C,
+): number {
   const members = rooms.get(room);
   if (members === undefined) return 0;
   let count = 0;
+  const list = cache?.socketsOf(room, members, sockets);
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const socket = list[i] as AdapterSocket;
+      if (socket === excluded || !socket.connected) continue;
+      visit(socket, ctx);
+      count++;
+    }
+    return count;
+  }
   for (const id of members) {
     const socket = sockets.get(id);
-    if (socket === undefined || !socket.connected) continue;
+    if (socket === undefined || socket === excluded || !socket.connected) continue;
     visit(socket, ctx);
     count++;
   }
@@ -103,10 +160,15 @@ function visitRoom<C>(rooms: Rooms, sockets: Sockets, room: Room, visit: TargetV
 }
 
 /** Marks every socket in any of `except` with `stamp`. */
-function stampExcluded(rooms: Rooms, sockets: Sockets, except: ReadonlySet<Room>, stamp: number): void {
+function stampExcluded(rooms: Rooms, sockets: Sockets, cache: MemberCache | undefined, except: ReadonlySet<Room>, stamp: number): void {
   for (const room of except) {
     const members = rooms.get(room);
     if (members === undefined) continue;
+    const list = cache?.socketsOf(room, members, sockets);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) (list[i] as AdapterSocket).targetStamp = stamp;
+      continue;
+    }
     for (const id of members) {
       const socket = sockets.get(id);
       if (socket !== undefined) socket.targetStamp = stamp;
@@ -121,17 +183,18 @@ function stampExcluded(rooms: Rooms, sockets: Sockets, except: ReadonlySet<Room>
 function visitStamped<C>(
   rooms: Rooms,
   sockets: Sockets,
+  cache: MemberCache | undefined,
   targetRooms: ReadonlySet<Room>,
   except: ReadonlySet<Room> | undefined,
   visit: TargetVisitor<C>,
   ctx: C,
   stamp: number,
 ): number {
-  if (except !== undefined) stampExcluded(rooms, sockets, except, stamp);
+  if (except !== undefined) stampExcluded(rooms, sockets, cache, except, stamp);
   if (targetRooms.size === 0) return visitAllUnstamped(sockets, visit, ctx, stamp);
   // One room holds each id once: only the excluded need a stamp, and nothing is written per member.
-  if (targetRooms.size === 1) return visitRoomUnstamped(rooms, sockets, onlyRoom(targetRooms), visit, ctx, stamp);
-  return visitUnion(rooms, sockets, targetRooms, visit, ctx, stamp);
+  if (targetRooms.size === 1) return visitRoomUnstamped(rooms, sockets, cache, onlyRoom(targetRooms), visit, ctx, stamp);
+  return visitUnion(rooms, sockets, cache, targetRooms, visit, ctx, stamp);
 }
 
 function visitAllUnstamped<C>(sockets: Sockets, visit: TargetVisitor<C>, ctx: C, stamp: number): number {
@@ -144,10 +207,28 @@ function visitAllUnstamped<C>(sockets: Sockets, visit: TargetVisitor<C>, ctx: C,
   return count;
 }
 
-function visitRoomUnstamped<C>(rooms: Rooms, sockets: Sockets, room: Room, visit: TargetVisitor<C>, ctx: C, stamp: number): number {
+function visitRoomUnstamped<C>(
+  rooms: Rooms,
+  sockets: Sockets,
+  cache: MemberCache | undefined,
+  room: Room,
+  visit: TargetVisitor<C>,
+  ctx: C,
+  stamp: number,
+): number {
   const members = rooms.get(room);
   if (members === undefined) return 0;
   let count = 0;
+  const list = cache?.socketsOf(room, members, sockets);
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const socket = list[i] as AdapterSocket;
+      if (socket.targetStamp === stamp || !socket.connected) continue;
+      visit(socket, ctx);
+      count++;
+    }
+    return count;
+  }
   for (const id of members) {
     const socket = sockets.get(id);
     if (socket === undefined || socket.targetStamp === stamp || !socket.connected) continue;
@@ -157,11 +238,31 @@ function visitRoomUnstamped<C>(rooms: Rooms, sockets: Sockets, room: Room, visit
   return count;
 }
 
-function visitUnion<C>(rooms: Rooms, sockets: Sockets, targetRooms: ReadonlySet<Room>, visit: TargetVisitor<C>, ctx: C, stamp: number): number {
+function visitUnion<C>(
+  rooms: Rooms,
+  sockets: Sockets,
+  cache: MemberCache | undefined,
+  targetRooms: ReadonlySet<Room>,
+  visit: TargetVisitor<C>,
+  ctx: C,
+  stamp: number,
+): number {
   let count = 0;
   for (const room of targetRooms) {
     const members = rooms.get(room);
     if (members === undefined) continue;
+    const list = cache?.socketsOf(room, members, sockets);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const socket = list[i] as AdapterSocket;
+        if (socket.targetStamp === stamp) continue;
+        socket.targetStamp = stamp;
+        if (!socket.connected) continue;
+        visit(socket, ctx);
+        count++;
+      }
+      continue;
+    }
     for (const id of members) {
       const socket = sockets.get(id);
       if (socket === undefined || socket.targetStamp === stamp) continue;
@@ -231,8 +332,8 @@ function pushSocket(socket: AdapterSocket, out: AdapterSocket[]): void {
  * The recipients of `opts` as an array, resolved before anything acts on them — for
  * operations (join, leave, disconnect) that change the very rooms being iterated.
  */
-export function collectTargets(rooms: Rooms, sockets: Sockets, opts: BroadcastOptions): AdapterSocket[] {
+export function collectTargets(rooms: Rooms, sockets: Sockets, opts: BroadcastOptions, cache?: MemberCache): AdapterSocket[] {
   const out: AdapterSocket[] = [];
-  forEachTarget(rooms, sockets, opts, pushSocket, out);
+  forEachTarget(rooms, sockets, opts, pushSocket, out, cache);
   return out;
 }

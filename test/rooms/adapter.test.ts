@@ -184,6 +184,31 @@ describe("Adapter", () => {
       expect(encodeSpy).toHaveBeenCalledTimes(2);
     });
 
+    it("follows joins, leaves and disconnects in rooms large enough to have their sockets kept", () => {
+      const nsp = new FakeNamespace("/big");
+      const all = Array.from({ length: 40 }, (_, i) => nsp.connect(`s${String(i).padStart(2, "0")}`, i % 2 === 0 ? ["even"] : ["odd"]));
+      const [s00, s01, s02] = all as [FakeSocket, FakeSocket, FakeSocket];
+      const round = (opts: { rooms: Set<string>; except?: Set<string> }): string[] => {
+        for (const s of all) s.client.writes.length = 0;
+        nsp.adapter.broadcast(event("n"), opts);
+        return receivers(all);
+      };
+      const evens = (): string[] => all.filter((s) => nsp.adapter.rooms.get("even")?.has(s.id) === true && s.connected).map((s) => s.id);
+      // Three rounds each: the first looks ids up, the second keeps the sockets, the third uses them.
+      for (let i = 0; i < 3; i++) expect(round({ rooms: new Set(["even"]) })).toEqual(evens());
+      s02.leave("even");
+      s01.join("even");
+      for (let i = 0; i < 3; i++) expect(round({ rooms: new Set(["even"]) })).toEqual(evens());
+      expect(evens()).not.toContain("s02");
+      expect(evens()).toContain("s01");
+      // socket.to("even") from s00: everyone in the room but the sender.
+      for (let i = 0; i < 3; i++) expect(round({ rooms: new Set(["even"]), except: new Set(["s00"]) })).toEqual(evens().filter((id) => id !== "s00"));
+      s00.disconnect();
+      for (let i = 0; i < 3; i++) expect(round({ rooms: new Set(["even", "odd"]), except: new Set(["s01"]) })).toEqual(
+        all.filter((s) => s.connected && s.id !== "s01" && s.id !== "s02").map((s) => s.id),
+      );
+    });
+
     it("shares binary attachments across recipients", () => {
       const { nsp, a, b } = setup();
       nsp.adapter.broadcast(event("file", Buffer.from([1, 2, 3])), { rooms: new Set(["r1"]) });
