@@ -1,8 +1,8 @@
 /**
  * A real Redis Cluster for the tests: `masters` redis-server children (cluster-enabled, no
  * persistence, a temp dir each) on free ports, joined with `redis-cli --cluster create`, ready
- * once every node reports `cluster_state:ok`. Stopped by PID (also when start-up fails half
- * way, and at process exit if a test run dies before its afterAll).
+ * once every node has logged that its cluster state is `ok`. Stopped by PID (also when start-up
+ * fails half way, and at process exit if a test run dies before its afterAll).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -41,8 +41,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A node that accepts connections, and the moment it reports its cluster state `ok`. */
+interface StartedNode {
+  child: ChildProcess;
+  /** Resolves when the node logs "Cluster state changed: ok" (it has seen every slot covered). */
+  clusterOk: Promise<void>;
+}
+
 /** Starts one cluster-enabled node; resolves once it accepts connections. */
-function startNode(port: number, busPort: number, dir: string): Promise<ChildProcess> {
+function startNode(port: number, busPort: number, dir: string): Promise<StartedNode> {
   // prettier-ignore
   const args = [
     "--port", String(port), "--cluster-port", String(busPort), "--bind", "127.0.0.1",
@@ -53,18 +60,27 @@ function startNode(port: number, busPort: number, dir: string): Promise<ChildPro
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   alive.add(child);
   child.once("exit", () => alive.delete(child));
+  // The node's log (stdout, notice level) says when its cluster state turns ok: an event to
+  // await rather than a state to poll. Only the log's tail is kept, enough to match a line.
+  let log = "";
+  let reportOk: () => void = () => {};
+  const clusterOk = new Promise<void>((resolve) => (reportOk = resolve));
   return new Promise((resolve, reject) => {
-    let out = "";
+    let ready = false;
     const onData = (chunk: Buffer): void => {
-      out += chunk.toString();
-      if (out.includes("Ready to accept connections")) {
+      log = (log + chunk.toString()).slice(-4096);
+      if (!ready && log.includes("Ready to accept connections")) {
+        ready = true;
+        child.off("exit", onExit);
+        resolve({ child, clusterOk });
+      }
+      if (ready && log.includes("Cluster state changed: ok")) {
         child.stdout?.off("data", onData);
         child.stdout?.resume();
-        child.off("exit", onExit);
-        resolve(child);
+        reportOk();
       }
     };
-    const onExit = (code: number | null): void => reject(new Error(`redis-server on port ${port} exited (${String(code)}): ${out.slice(-500)}`));
+    const onExit = (code: number | null): void => reject(new Error(`redis-server on port ${port} exited (${String(code)}): ${log.slice(-500)}`));
     child.stdout?.on("data", onData);
     child.stderr?.resume();
     child.once("exit", onExit);
@@ -80,6 +96,18 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** How long the nodes may take to report `cluster_state:ok` after `--cluster create`. */
+const CLUSTER_OK_TIMEOUT_MS = 10_000;
+
+/** `promise`, or a rejection once `ms` have passed without it settling. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the Redis Cluster did not reach cluster_state:ok within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 async function clusterStateOk(port: number): Promise<boolean> {
   const { stdout } = await run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "cluster", "info"]);
   return /cluster_state:ok/.test(stdout);
@@ -88,12 +116,13 @@ async function clusterStateOk(port: number): Promise<boolean> {
 /**
  * Starts a Redis Cluster of `masters` masters without replicas.
  *
- * @throws when a node does not start, the cluster cannot be created, or it is not `ok` on every
- *   node after a bounded number of CLUSTER INFO polls; every node started is stopped first.
+ * @throws when a node does not start, the cluster cannot be created, or not every node reports
+ *   `ok` within {@link CLUSTER_OK_TIMEOUT_MS}; every node started is stopped first.
  */
 export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
   const children: ChildProcess[] = [];
   const dirs: string[] = [];
+  const nodes: StartedNode[] = [];
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= Promise.all(children.map(stopChild)).then(() => {
@@ -106,18 +135,17 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
       const busPort = await freePort();
       const dir = mkdtempSync(path.join(tmpdir(), "roomcast-redis-cluster-"));
       dirs.push(dir);
-      children.push(await startNode(port, busPort, dir));
+      const node = await startNode(port, busPort, dir);
+      children.push(node.child);
+      nodes.push(node);
       ports.push(port);
     }
     await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-yes"]);
     // `--cluster create` returns once the nodes agree on the configuration; each node turns
-    // `ok` when it has seen every slot covered. A bounded poll on that real condition.
-    for (let attempt = 0; ; attempt++) {
-      const states = await Promise.all(ports.map(clusterStateOk));
-      if (states.every(Boolean)) break;
-      if (attempt >= 200) throw new Error("the Redis Cluster did not reach cluster_state:ok");
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    // `ok` (and logs it) when it has seen every slot covered. Bounded by a deadline.
+    await withDeadline(Promise.all(nodes.map((node) => node.clusterOk)), CLUSTER_OK_TIMEOUT_MS);
+    const states = await Promise.all(ports.map(clusterStateOk));
+    if (!states.every(Boolean)) throw new Error("a Redis Cluster node logged state ok but CLUSTER INFO says otherwise");
     return { ports, nodes: ports.map((port) => ({ host: "127.0.0.1", port })), stop };
   } catch (err) {
     await stop();
