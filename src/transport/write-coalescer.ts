@@ -9,7 +9,9 @@
  * at the end every held session is written (one corked write each) and, if any was, the next
  * window opens at once, so sessions under steady traffic stay coalesced. A window that ends with
  * nothing held closes the cycle: the timer stops, and the next packet of any session goes out
- * at once.
+ * at once. So does a window whose time ran out with nothing held while its timer was kept
+ * waiting by a busy event loop: the tick that finds it so writes at once and starts a new window
+ * (see {@link WriteCoalescer.holds}), instead of holding packets for a window already over.
  *
  * Why windows and not a per-session deadline: a broadcast to a large room takes longer to write
  * than a 1 ms window (a few µs per recipient), so "has this session written within the last
@@ -55,6 +57,8 @@ export class WriteCoalescer {
   /** Sessions held in the current window, in the order they were held. */
   private held: Coalescable[] = [];
   private timer: NodeJS.Timeout | undefined = undefined;
+  /** When the open window's time is up, on the `performance.now()` clock (its timer may run later). */
+  private endsAt = 0;
   /** A nextTick is queued to open a window after the current write pass. */
   private openQueued = false;
   private closed = false;
@@ -88,7 +92,9 @@ export class WriteCoalescer {
   /**
    * Decides, at a session's end-of-tick flush, whether it writes now or holds until the window
    * ends. A session that wrote in the current window holds (and is written by the coalescer);
-   * any other writes now, and is then "recent" until the window ends.
+   * any other writes now, and is then "recent" until the window ends. A window whose time is up
+   * (its timer late) when the first session would be held in it ends there: that session, and
+   * every other in this tick, writes now, and a new window opens after the tick's write pass.
    *
    * @param session - the session about to flush.
    * @returns true if the session is now held: it must not write, and keep its flush pending.
@@ -96,11 +102,16 @@ export class WriteCoalescer {
   holds(session: Coalescable): boolean {
     if (this.closed) return false;
     if (session.writeWindow === this.window) {
-      session.writeWindow = HELD;
-      this.held.push(session);
-      // Opened now, not after the pass: a held packet waits at most one window.
-      if (this.timer === undefined) this.open();
-      return true;
+      // The first hold of a window whose time is already up (its timer is late): see restart.
+      // At most one clock read per window: once a session is held, the list is not empty.
+      if (this.held.length > 0 || this.timer === undefined || performance.now() < this.endsAt) {
+        session.writeWindow = HELD;
+        this.held.push(session);
+        // Opened now, not after the pass: a held packet waits at most one window.
+        if (this.timer === undefined) this.open();
+        return true;
+      }
+      this.restart();
     }
     session.writeWindow = this.window;
     if (this.timer === undefined && !this.openQueued) {
@@ -111,6 +122,22 @@ export class WriteCoalescer {
       process.nextTick(WriteCoalescer.openAfterPass, this);
     }
     return false;
+  }
+
+  /**
+   * Ends the open window early, with nothing held in it: its time is up, but its timer has not
+   * run yet because the event loop has been busy since it opened (queuing a broadcast to a large
+   * room can take longer than the window on a slow or loaded machine). Holding now would make
+   * this tick's packets wait for that late timer while the next broadcast, a loop turn later,
+   * lands in the next window anyway: one broadcast per window, written in a pass of its own, so
+   * nothing is merged and the hold only adds work and latency. Instead the tick writes at once,
+   * like the first writes after a quiet window, and a fresh window opens after its write pass,
+   * so broadcasts that follow quickly (several messages read in one I/O phase) are still held.
+   */
+  private restart(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.window++;
   }
 
   /**
@@ -141,6 +168,7 @@ export class WriteCoalescer {
   }
 
   private open(): void {
+    this.endsAt = performance.now() + this.delayMs;
     this.timer = setTimeout(WriteCoalescer.onWindowEnd, this.delayMs, this);
   }
 

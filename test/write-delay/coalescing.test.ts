@@ -153,3 +153,53 @@ describe("writeDelay and metrics", () => {
     expect((fx.io.metrics?.snapshot().eventsSent ?? Number.NaN) - before).toBe(4);
   });
 });
+
+/** Runs after the current tick's flushes (they were queued first), before any timer can run. */
+function afterTickFlush(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
+
+/**
+ * Keeps the event loop busy until more than `ms` have passed, as queuing a broadcast to a large
+ * room does on a slow or loaded machine: a window that opened before can be over while its timer
+ * has not run. This creates the condition under test; it synchronises nothing.
+ */
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() <= until) {
+    // spin
+  }
+}
+
+describe("writeDelay and a window whose timer is late", () => {
+  it("does not hold packets for a window whose time ran out: writes them at once and holds the next ones in a fresh window", async () => {
+    const fx = await startServer({ writeDelay: LONG_WINDOW_MS, ...QUIET_HEARTBEAT });
+    const { client, server } = await rawPair(fx);
+    const coalescer = fx.io.engine.writeCoalescer;
+    await coalescer?.idle();
+    const log = writes(server);
+
+    server.emit("e", 0);
+    await turn();
+    // e0 went out at once and opened a window.
+    expect(log).toEqual([1]);
+    expect(coalescer?.windowOpen).toBe(true);
+
+    // e1 is queued in a tick that outlasts the window: when it flushes, the window is over.
+    server.emit("e", 1);
+    busyFor(LONG_WINDOW_MS + 20);
+    await afterTickFlush();
+    // Written at the end of its tick, not held until the late timer (no timer has run yet).
+    expect(log).toEqual([1, 1]);
+    expect(coalescer?.heldCount).toBe(0);
+    // A fresh window opened after that write: what follows quickly is held again.
+    expect(coalescer?.windowOpen).toBe(true);
+    server.emit("e", 2);
+    await afterTickFlush();
+    expect(coalescer?.heldCount).toBe(1);
+    server.emit("end");
+    await client.until("end");
+    expect(log).toEqual([1, 1, 2]);
+    expect(client.events).toEqual([["e", 0], ["e", 1], ["e", 2], ["end"]]);
+  });
+});
