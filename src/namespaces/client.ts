@@ -271,7 +271,7 @@ export class Client implements SessionConsumer, ConnectWaiter {
 
   private onPacket(packet: Packet): void {
     if (packet.type === PacketType.CONNECT) {
-      this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      this.connect(packet.nsp, packet.data as Record<string, unknown> | undefined);
       return;
     }
     const socket = this.socketIn(packet.nsp);
@@ -287,7 +287,11 @@ export class Client implements SessionConsumer, ConnectWaiter {
     this.violation(`a packet of type ${packet.type} for namespace "${packet.nsp}", which this client has not joined`);
   }
 
-  private connect(name: string, auth: Record<string, unknown>): void {
+  /**
+   * @param auth - the CONNECT payload; undefined when the client sent none (the usual `40`): the
+   *   socket then builds its `handshake.auth`, `{}`, only if it is read.
+   */
+  private connect(name: string, auth: Record<string, unknown> | undefined): void {
     // [SIO5:unexpected-packet] A second CONNECT for a namespace joined (or being joined) closes
     // the connection, as socket.io does: the client is out of step.
     if (this.socketIn(name) !== undefined || this.connecting?.has(name) === true) {
@@ -311,7 +315,9 @@ export class Client implements SessionConsumer, ConnectWaiter {
     const known = this.host.namespaceNamed(name);
     if (known !== undefined) known.add(this, auth, admitted);
     else {
-      this.host.resolveNamespace(name, auth, (result) => {
+      // A dynamic namespace's matcher gets an object, as it always did.
+      const payload = auth ?? {};
+      this.host.resolveNamespace(name, payload, (result) => {
         if (this.closed) return;
         if ("refusal" in result) {
           pending = false;
@@ -321,7 +327,7 @@ export class Client implements SessionConsumer, ConnectWaiter {
           this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: result.refusal } }, {});
           return;
         }
-        result.nsp.add(this, auth, admitted);
+        result.nsp.add(this, payload, admitted);
       });
     }
     // Only a CONNECT still in progress (an asynchronous middleware or namespace matcher) needs
