@@ -158,6 +158,30 @@ describe("WebSocket handshake", () => {
     expect(String(open.data).startsWith('0{"sid":')).toBe(true);
     expect(writes).toEqual(["writev of 2"]);
   });
+
+  it("[EIO4:handshake] writes the open packet without scheduling an end-of-tick flush, and a send in `connection` follows it", async () => {
+    const fx = await startServer();
+    // The end-of-tick flushes are scheduled with process.nextTick(flushDirty) (tick-flush.ts).
+    const scheduled: string[] = [];
+    const nextTick = process.nextTick.bind(process);
+    const spy = vi.spyOn(process, "nextTick").mockImplementation((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+      scheduled.push(fn.name);
+      nextTick(fn, ...args);
+    });
+    let flushesBeforeConnection = -1;
+    fx.engine.once("connection", (socket: EngineSocket) => {
+      // The session is open and its open packet written: nothing was left for a tick flush.
+      flushesBeforeConnection = scheduled.filter((name) => name === "flushDirty").length;
+      socket.send("hello");
+    });
+    const client = new TestClient(fx.wsUrl());
+    expect((await client.nextText()).startsWith('0{"sid":')).toBe(true);
+    expect(await client.nextText()).toBe("4hello");
+    spy.mockRestore();
+    expect(flushesBeforeConnection).toBe(0);
+    // The send in `connection` scheduled one, as any send does.
+    expect(scheduled.filter((name) => name === "flushDirty")).toHaveLength(1);
+  });
 });
 
 describe("the Socket.IO layer as the session's consumer", () => {
