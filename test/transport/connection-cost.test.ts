@@ -164,9 +164,9 @@ describe("WebSocket handshake", () => {
     // The end-of-tick flushes are scheduled with process.nextTick(flushDirty) (tick-flush.ts).
     const scheduled: string[] = [];
     const nextTick = process.nextTick.bind(process);
-    const spy = vi.spyOn(process, "nextTick").mockImplementation((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
-      scheduled.push(fn.name);
-      nextTick(fn, ...args);
+    const spy = vi.spyOn(process, "nextTick").mockImplementation((fn, ...args: unknown[]) => {
+      scheduled.push((fn as { name: string }).name);
+      nextTick(fn as (...a: unknown[]) => void, ...args);
     });
     let flushesBeforeConnection = -1;
     fx.engine.once("connection", (socket: EngineSocket) => {
