@@ -39,9 +39,12 @@ const { values } = parseArgs({
     n: { type: "string", default: "1000" },
     m: { type: "string", default: "50" },
     warmup: { type: "string", default: "100" },
-    ramp: { type: "string", default: "500" },
-    "ramp-warmup": { type: "string", default: "200" },
-    concurrency: { type: "string", default: "50" },
+    // The ramp's defaults are the timed benchmark's (bench/fanout/config.ts and phases.ts): 2000
+    // clients, 100 connecting at once, into a fresh server with no warm-up wave, so that the
+    // count covers what the timed ramp pays, compiling the connection path included.
+    ramp: { type: "string", default: "2000" },
+    "ramp-warmup": { type: "string", default: "0" },
+    concurrency: { type: "string", default: "100" },
     top: { type: "string", default: "0" },
     "node-flags": { type: "string", default: "" },
     keep: { type: "string" },
@@ -62,6 +65,10 @@ const concurrency = Number(values.concurrency);
 const top = Number(values.top);
 /** Valgrind slows the server 20–50×: generous watchdogs. */
 const DEADLINE = 30 * 60_000;
+/** V8's garbage collector, by C++ symbol (scavenges, marking, sweeping, evacuation, barriers' slow paths). */
+const GC_FUNCTION = /Scaveng|Marking|MarkCompact|Sweep|Heap::|Evacuat|heap::base|RememberedSet|SlotSet|Pretenuring|BodyDescriptor|IterateObjectCache|IncrementalMarking|Visitor|FreeList|PagedSpace|SemiSpace/;
+/** Its major part: marking (incremental steps included) and sweeping. */
+const MAJOR_GC_FUNCTION = /Mark|Sweep|IterateObjectCache/;
 /** Broadcasts between the GC and the counted phase. */
 const SETTLE = 30;
 const outDir = mkdtempSync(join(tmpdir(), "roomcast-count-"));
@@ -182,9 +189,13 @@ async function main(): Promise<void> {
   let units: number;
   let result: string;
   if (def.ramp) {
-    // The ramp: a first wave (unmeasured) warms the connection path up; the second is counted.
-    await lg.request(connectCmd(port, rampWarmup), "connected", DEADLINE);
-    await lg.request({ cmd: "closeAll" }, "closed", DEADLINE);
+    // The ramp. With --ramp-warmup N, a first wave of N (unmeasured, then closed) warms the
+    // connection path up before the counted one: the steady cost of a connection, without most of
+    // the compiling. The timed benchmark has no such wave (the default, 0).
+    if (rampWarmup > 0) {
+      await lg.request(connectCmd(port, rampWarmup), "connected", DEADLINE);
+      await lg.request({ cmd: "closeAll" }, "closed", DEADLINE);
+    }
     await server.request({ cmd: "snap", gc: true, sockets: 0 }, "snap");
     const stop = startCounting(pid);
     const conn: Extract<LoadReply, { type: "connected" }> = await lg.request(connectCmd(port, ramp), "connected", DEADLINE);
@@ -218,11 +229,22 @@ async function main(): Promise<void> {
   if (tool === "callgrind") {
     const ir = Number(result);
     console.log(`${impl} ${scenario}: ${ir} instructions / ${units} = ${(ir / units).toFixed(1)} per ${unit}; delivery ${v.ok ? "ok" : "FAILED"}`);
-    if (top > 0 && dumpFile !== undefined) {
-      const costs = selfCosts(dumpFile, `/tmp/perf-${pid}.map`);
+    if (dumpFile !== undefined) {
+      const costs = selfCosts(dumpFile, top > 0 ? `/tmp/perf-${pid}.map` : undefined);
+      const sum = (match: (name: string) => boolean): number => costs.filter(([name]) => match(name)).reduce((total, [, c]) => total + c, 0);
       // TurboFan compiling on the main thread (--single-threaded) is warm-up left over, not a per-message cost.
-      const compile = costs.filter(([name]) => name.startsWith("v8::internal::compiler::")).reduce((sum, [, c]) => sum + c, 0);
+      const compile = sum((name) => name.startsWith("v8::internal::compiler::"));
       console.log(`  of which TurboFan compiling: ${(compile / units).toFixed(1)}; without it: ${((ir - compile) / units).toFixed(1)}`);
+      // Garbage collection apart, and its major part (incremental marking, sweeping) apart again:
+      // whether one mark-compact falls inside the phase or just after it moves a ramp's total by
+      // several percent between identical runs (seen: ±8% for the same server and command), and
+      // the write barriers of incremental marking move the rest by about 2%. Compare runs with
+      // and without one separately.
+      const gc = sum((name) => !name.startsWith("v8::internal::compiler::") && GC_FUNCTION.test(name));
+      const major = sum((name) => !name.startsWith("v8::internal::compiler::") && MAJOR_GC_FUNCTION.test(name));
+      console.log(
+        `  of which garbage collection: ${(gc / units).toFixed(1)} (marking and sweeping: ${(major / units).toFixed(1)}); without TurboFan and GC: ${((ir - compile - gc) / units).toFixed(1)}`,
+      );
       for (const [name, cost] of costs.slice(0, top)) console.log(`${(cost / units).toFixed(1).padStart(9)}  ${name}`);
     }
   } else {

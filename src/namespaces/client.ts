@@ -66,6 +66,24 @@ function engineMessagesOf(encoded: EncodedParts, compress: boolean): SharedMessa
 }
 
 /**
+ * The decoder of every client's text messages that are not the text part of a binary packet.
+ * Decoding those leaves nothing behind in the decoder (only a binary packet waits, for its
+ * attachments), so one instance serves all connections, where a Decoder per connection cost 56
+ * heap bytes and its construction; its limits are the defaults, and the one that differs per
+ * server (maxAttachments) only concerns binary packets, which each client's own decoder takes.
+ */
+const TEXT_DECODER = new Decoder();
+
+/**
+ * [SIO5:packet-types] Whether a text message is the text part of a binary packet: type 5
+ * (BINARY_EVENT) or 6 (BINARY_ACK), whose attachments follow.
+ */
+function startsBinaryPacket(text: string): boolean {
+  const type = text.charCodeAt(0);
+  return type === 0x35 || type === 0x36;
+}
+
+/**
  * How many recently left namespaces a client remembers: a packet crossing a leave on the wire
  * is a race over one or two namespaces, not dozens; the bound keeps a client that joins and
  * leaves many dynamic namespaces from growing the list.
@@ -76,8 +94,11 @@ const MAX_LEFT = 16;
 export class Client implements SessionConsumer, ConnectWaiter {
   /** The Engine.IO session id. */
   readonly id: string;
-  /** roomcast's decoder (default parser), or null when a custom parser decodes. */
-  private readonly decoder: Decoder | null;
+  /**
+   * This client's own decoder (default parser), for binary packets only: created by the first
+   * one, which it collects the attachments of. Other packets go through {@link TEXT_DECODER}.
+   */
+  private decoder: Decoder | null = null;
   /** The custom parser's decoder, or null (default parser). */
   private readonly customDecoder: ParserDecoder | null;
   /**
@@ -108,10 +129,8 @@ export class Client implements SessionConsumer, ConnectWaiter {
     this.id = conn.id;
     const parser = host.customParser;
     if (parser === null) {
-      this.decoder = new Decoder({ maxAttachments: host.maxAttachments });
       this.customDecoder = null;
     } else {
-      this.decoder = null;
       this.customDecoder = new parser.Decoder();
       // One closure per connection, only with a custom parser: it emits packets as events.
       this.customDecoder.on("decoded", (decoded: unknown) => this.onCustomDecoded(decoded));
@@ -232,19 +251,30 @@ export class Client implements SessionConsumer, ConnectWaiter {
   onEngineMessage(data: string | Buffer): void {
     // [SIO5:after-disconnect] Closed by the server, the connection takes no more packets.
     if (this.closed) return;
-    const decoder = this.decoder;
-    if (decoder === null) {
+    if (this.customDecoder !== null) {
       this.addToCustomDecoder(data);
       return;
     }
     let packet: Packet | null;
     try {
-      packet = decoder.add(data);
+      packet = this.decoderFor(data).add(data);
     } catch (err) {
       this.onParseError(err instanceof Error ? err : new Error(String(err)));
       return;
     }
     if (packet) this.onPacket(packet);
+  }
+
+  /**
+   * Which decoder takes `data`: this client's own while it collects a binary packet's
+   * attachments (a text message then is an error it reports), and for a binary packet's text
+   * part or an attachment; the shared one for any other text message, which leaves no state.
+   */
+  private decoderFor(data: string | Buffer): Decoder {
+    const own = this.decoder;
+    if (own !== null && own.awaitingAttachments) return own;
+    if (typeof data === "string" && !startsBinaryPacket(data)) return TEXT_DECODER;
+    return own ?? (this.decoder = new Decoder({ maxAttachments: this.host.maxAttachments }));
   }
 
   /** [SIO5:parse-error] A custom decoder's throw is a parse error, as with roomcast's own. */
@@ -271,7 +301,7 @@ export class Client implements SessionConsumer, ConnectWaiter {
 
   private onPacket(packet: Packet): void {
     if (packet.type === PacketType.CONNECT) {
-      this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      this.connect(packet.nsp, packet.data as Record<string, unknown> | undefined);
       return;
     }
     const socket = this.socketIn(packet.nsp);
@@ -287,7 +317,11 @@ export class Client implements SessionConsumer, ConnectWaiter {
     this.violation(`a packet of type ${packet.type} for namespace "${packet.nsp}", which this client has not joined`);
   }
 
-  private connect(name: string, auth: Record<string, unknown>): void {
+  /**
+   * @param auth - the CONNECT payload; undefined when the client sent none (the usual `40`): the
+   *   socket then builds its `handshake.auth`, `{}`, only if it is read.
+   */
+  private connect(name: string, auth: Record<string, unknown> | undefined): void {
     // [SIO5:unexpected-packet] A second CONNECT for a namespace joined (or being joined) closes
     // the connection, as socket.io does: the client is out of step.
     if (this.socketIn(name) !== undefined || this.connecting?.has(name) === true) {
@@ -311,7 +345,9 @@ export class Client implements SessionConsumer, ConnectWaiter {
     const known = this.host.namespaceNamed(name);
     if (known !== undefined) known.add(this, auth, admitted);
     else {
-      this.host.resolveNamespace(name, auth, (result) => {
+      // A dynamic namespace's matcher gets an object, as it always did.
+      const payload = auth ?? {};
+      this.host.resolveNamespace(name, payload, (result) => {
         if (this.closed) return;
         if ("refusal" in result) {
           pending = false;
@@ -321,7 +357,7 @@ export class Client implements SessionConsumer, ConnectWaiter {
           this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: result.refusal } }, {});
           return;
         }
-        result.nsp.add(this, auth, admitted);
+        result.nsp.add(this, payload, admitted);
       });
     }
     // Only a CONNECT still in progress (an asynchronous middleware or namespace matcher) needs

@@ -199,10 +199,9 @@ export class Namespace<
    * packet) resumes its session when it can: same id, rooms and data, missed packets replayed,
    * middlewares skipped unless `skipMiddlewares` is false.
    */
-  add(client: Client, auth: Record<string, unknown>, done: Done<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): void {
+  add(client: Client, auth: Record<string, unknown> | undefined, done: Done<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): void {
     const recovery = this.adapter.recovery;
-    const pid = auth.pid;
-    if (recovery === undefined || typeof pid !== "string") {
+    if (recovery === undefined || auth === undefined || typeof auth.pid !== "string") {
       this.admit(client, new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth), undefined, done);
       return;
     }
@@ -211,7 +210,7 @@ export class Namespace<
     this.pendingConnects++;
     let restore: ReturnType<SessionRecovery["restore"]>;
     try {
-      restore = recovery.restore(pid, offset, () => client.open);
+      restore = recovery.restore(auth.pid, offset, () => client.open);
     } catch {
       restore = undefined;
     }

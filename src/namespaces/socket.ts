@@ -64,8 +64,11 @@ export class Socket<
   private middlewares: SocketMiddleware[] | null = null;
   private userData: SocketData | undefined = undefined;
   private builtHandshake: Handshake | undefined = undefined;
-  /** The CONNECT payload, kept for the handshake record. */
-  private readonly auth: Record<string, unknown>;
+  /**
+   * The CONNECT payload, kept for the handshake record; undefined when the client sent none (the
+   * record's `{}` is then made with it, on first read: an empty object per socket fewer).
+   */
+  private readonly auth: Record<string, unknown> | undefined;
   /**
    * When the namespace took the CONNECT: `handshake.issued` is {@link CLOCK_BASE} + this. Kept
    * as an offset because a small integer lives in the field itself, where an epoch time (above
@@ -77,7 +80,7 @@ export class Socket<
   constructor(
     readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly client: Client,
-    auth: Record<string, unknown>,
+    auth: Record<string, unknown> | undefined,
     session?: SessionState,
   ) {
     super();
@@ -100,7 +103,7 @@ export class Socket<
    * it is first read; the same object every time.
    */
   get handshake(): Handshake {
-    return (this.builtHandshake ??= buildHandshake(this.client.conn, this.auth, CLOCK_BASE + this.issuedAfterBase));
+    return (this.builtHandshake ??= buildHandshake(this.client.conn, this.auth ?? {}, CLOCK_BASE + this.issuedAfterBase));
   }
 
   /** Free-form data, visible to `fetchSockets()`; `{}` until set. */

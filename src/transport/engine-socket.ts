@@ -9,7 +9,7 @@ import { BufferedSession } from "./buffered-session.ts";
 import type { TransportName } from "./options.ts";
 import { Heartbeat, type HeartbeatTarget } from "./heartbeat.ts";
 import type { CloseReason, EngineSocketInit, SessionConsumer } from "./session-types.ts";
-import { NOOP, type EnginePacket, type Transport, type TransportSink } from "./transport.ts";
+import { COMPRESS, NOOP, type EnginePacket, type Transport, type TransportSink } from "./transport.ts";
 import { TransportUpgrade } from "./upgrade.ts";
 import type { UpgradeHost } from "./upgrade.ts";
 
@@ -241,9 +241,17 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   private open(upgrades: readonly TransportName[], maxPayload: number): void {
     this.readyState = "open";
     // [EIO4:handshake] The first packet is `0` + this JSON, keys in this order.
-    this.sendPacket("open", `{"sid":${JSON.stringify(this.id)},${openTail(upgrades, this.pingInterval, this.pingTimeout, maxPayload)}`, true, undefined);
+    const packet: EnginePacket = {
+      type: "open",
+      data: `{"sid":${JSON.stringify(this.id)},${openTail(upgrades, this.pingInterval, this.pingTimeout, maxPayload)}`,
+      options: COMPRESS,
+    };
+    // No `packetCreate` listener can exist yet (this runs in the constructor), so none is told.
     // [EIO4:polling-handshake] Flushed now, alone: the handshake response of a polling session
-    // holds only the open packet, whatever a `connection` listener sends in the same tick.
+    // holds only the open packet, whatever a `connection` listener sends in the same tick. Put
+    // in the outbox directly rather than sent: a send also schedules the end-of-tick flush, which
+    // would only find the outbox empty again (a process.nextTick per connection for nothing).
+    this.outbox.push(packet, undefined);
     this.flush();
     this.heartbeat.start();
   }

@@ -86,6 +86,8 @@ export class WebSocketTransport implements Transport {
    */
   private compressCurrent = true;
   private closed = false;
+  /** The socket's `drain` is listened to (see {@link watchDrain}). */
+  private drainWatched = false;
   private boundWriteEncoded: ((encoded: unknown) => void) | null = null;
   private boundOnWritten: (() => void) | null = null;
 
@@ -100,13 +102,12 @@ export class WebSocketTransport implements Transport {
     this.rawFrames = !ws.extensions.includes("permessage-deflate");
     // The WebSocket's listeners are shared by every connection and find their transport in
     // TRANSPORTS: three bound functions per connection (about 170 bytes) fewer. The socket's
-    // drain listener is bound once per connection. writeEncoded and onWritten are bound on first
-    // use: most connections (no compression, no send callbacks) never need them.
+    // drain listener, writeEncoded and onWritten are bound on first use: most connections never
+    // fill their socket's buffer, use compression or pass send callbacks (see watchDrain).
     TRANSPORTS.set(ws, this);
     ws.on("message", onWsMessage);
     ws.on("error", onWsError);
     ws.on("close", onWsClose);
-    if (this.rawFrames) socket.on("drain", (this.onSocketDrain = this.onSocketDrain.bind(this)));
   }
 
   /**
@@ -115,7 +116,11 @@ export class WebSocketTransport implements Transport {
    */
   get writable(): boolean {
     if (this.ws.readyState !== OPEN) return false;
-    return this.rawFrames ? !this.socket.writableNeedDrain : this.pendingWrites === 0;
+    if (!this.rawFrames) return this.pendingWrites === 0;
+    if (!this.socket.writableNeedDrain) return true;
+    // Full (maybe by a frame ws wrote itself, a pong or a close): whoever asks waits for the drain.
+    this.watchDrain();
+    return false;
   }
 
   /** Bytes written to the socket but not yet handed to the kernel (raw frames only). */
@@ -164,13 +169,14 @@ export class WebSocketTransport implements Transport {
     const frame = frameOf(packet);
     const socket = this.socket;
     if (frame.length === 1) {
-      socket.write(frame[0]);
+      if (!socket.write(frame[0])) this.watchDrain();
       return;
     }
     // A binary message: its header and its bytes in one writev.
     socket.cork();
     for (let j = 0; j < frame.length; j++) socket.write(frame[j]);
     socket.uncork();
+    if (socket.writableNeedDrain) this.watchDrain();
   }
 
   /**
@@ -218,7 +224,22 @@ export class WebSocketTransport implements Transport {
       }
     }
     if (batch) socket.uncork();
+    if (socket.writableNeedDrain) this.watchDrain();
     if (notifyWritten) this.pendingWrites++;
+  }
+
+  /**
+   * Listens for the socket's `drain` from the first time its buffer went past the high-water
+   * mark (a write returned false, or {@link writable} found it full), and from then on. Added
+   * on demand rather than at the handshake: a bound function and a listener per connection
+   * (about 80 heap bytes and the work of adding them) that most connections never use. The
+   * socket emits `drain` only after its buffer was full, which is always seen here first: every
+   * write of this transport checks, and so does every flush through {@link writable}.
+   */
+  private watchDrain(): void {
+    if (this.drainWatched) return;
+    this.drainWatched = true;
+    this.socket.on("drain", this.onSocketDrain.bind(this));
   }
 
   private onSocketDrain(): void {

@@ -47,6 +47,30 @@ describe("socket.handshake, built on first read", () => {
     expect(socket.handshake).toBe(hs);
   });
 
+  it("gives a socket whose client sent no CONNECT payload an `auth` object of its own, seen by middlewares too", async () => {
+    const { io, port } = await startServer();
+    const inMiddleware: unknown[] = [];
+    io.use((socket, next) => {
+      inMiddleware.push(socket.handshake.auth);
+      next();
+    });
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 2; i++) {
+      const connection = nextSocket(io);
+      const { raw } = await RawClient.open(port);
+      await raw.connectNsp("/"); // a bare `40`
+      sockets.push(await connection);
+    }
+    const [a, b] = sockets as [Socket, Socket];
+    expect(a.handshake.auth).toEqual({});
+    expect(a.handshake.auth).toBe(inMiddleware[0]);
+    // Its own object: writable, and a change to one socket's is not another's.
+    a.handshake.auth.token = "set later";
+    expect(a.handshake.auth).toEqual({ token: "set later" });
+    expect(b.handshake.auth).toEqual({});
+    expect(b.handshake.auth).toBe(inMiddleware[1]);
+  });
+
   it("still has the client's address when first read after the connection is gone", async () => {
     const { io, port } = await startServer();
     const connection = nextSocket(io);

@@ -158,6 +158,30 @@ describe("WebSocket handshake", () => {
     expect(String(open.data).startsWith('0{"sid":')).toBe(true);
     expect(writes).toEqual(["writev of 2"]);
   });
+
+  it("[EIO4:handshake] writes the open packet without scheduling an end-of-tick flush, and a send in `connection` follows it", async () => {
+    const fx = await startServer();
+    // The end-of-tick flushes are scheduled with process.nextTick(flushDirty) (tick-flush.ts).
+    const scheduled: string[] = [];
+    const nextTick = process.nextTick.bind(process);
+    const spy = vi.spyOn(process, "nextTick").mockImplementation((fn, ...args: unknown[]) => {
+      scheduled.push((fn as { name: string }).name);
+      nextTick(fn as (...a: unknown[]) => void, ...args);
+    });
+    let flushesBeforeConnection = -1;
+    fx.engine.once("connection", (socket: EngineSocket) => {
+      // The session is open and its open packet written: nothing was left for a tick flush.
+      flushesBeforeConnection = scheduled.filter((name) => name === "flushDirty").length;
+      socket.send("hello");
+    });
+    const client = new TestClient(fx.wsUrl());
+    expect((await client.nextText()).startsWith('0{"sid":')).toBe(true);
+    expect(await client.nextText()).toBe("4hello");
+    spy.mockRestore();
+    expect(flushesBeforeConnection).toBe(0);
+    // The send in `connection` scheduled one, as any send does.
+    expect(scheduled.filter((name) => name === "flushDirty")).toHaveLength(1);
+  });
 });
 
 describe("the Socket.IO layer as the session's consumer", () => {
@@ -186,5 +210,50 @@ describe("the Socket.IO layer as the session's consumer", () => {
     await closed;
     expect(messages).toEqual(["0", '2["hello","you"]']);
     expect(order).toEqual(["hello you", "socket disconnect: transport close", "session close: transport close"]);
+  });
+
+  it("decodes other clients' packets while one collects a binary packet's attachments (one shared text decoder)", async () => {
+    const { io, port } = await startIo();
+    const received: Record<string, unknown[][]> = { a: [], b: [] };
+    const names = new Map<string, "a" | "b">();
+    io.on("connection", (socket) => {
+      socket.onAny((...args: unknown[]) => received[names.get(socket.id) ?? "?"]?.push(args));
+    });
+    const session = new Promise<EngineSocket>((resolve) => io.engine.once("connection", resolve));
+    const a = (await RawClient.open(port)).raw;
+    const aSession = await session;
+    names.set(await a.connectNsp("/"), "a");
+    const b = (await RawClient.open(port)).raw;
+    names.set(await b.connectNsp("/"), "b");
+    const bSocket = [...io.of("/").sockets.values()].find((s) => names.get(s.id) === "b");
+
+    // [SIO5:binary-attachments] a's binary event waits for its attachment (the session's
+    // `message` listeners hear a message once the Socket.IO layer has taken it)...
+    const headerTaken = new Promise((resolve) => aSession.once("message", resolve));
+    a.send('451-["bin",{"_placeholder":true,"num":0}]');
+    await headerTaken;
+    // ...while b's packets, its own binary one included, are decoded meanwhile.
+    const bDone = new Promise((resolve) => bSocket?.on("done", resolve));
+    b.send('42["text",1]');
+    b.send('451-["bin",{"_placeholder":true,"num":0}]');
+    b.send(Buffer.from([2]));
+    b.send('42["done"]');
+    await bDone;
+    expect(received.a).toEqual([]);
+    const aDone = new Promise((resolve) => [...io.of("/").sockets.values()].find((s) => names.get(s.id) === "a")?.on("done", resolve));
+    a.send(Buffer.from([1]));
+    a.send('42["done"]');
+    await aDone;
+    expect(received).toEqual({
+      a: [["bin", Buffer.from([1])], ["done"]],
+      b: [["text", 1], ["bin", Buffer.from([2])], ["done"]],
+    });
+    // [SIO5:parse-error] A text message where an attachment is due still closes that client alone.
+    const aSocket = [...io.of("/").sockets.values()].find((s) => names.get(s.id) === "a");
+    const closed = new Promise<string>((resolve) => aSocket?.on("disconnect", resolve));
+    a.send('451-["bin",{"_placeholder":true,"num":0}]');
+    a.send('42["text",4]');
+    expect(await closed).toBe("parse error");
+    expect(b.isOpen).toBe(true);
   });
 });
