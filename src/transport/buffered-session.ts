@@ -6,6 +6,7 @@
 import { EventEmitter } from "node:events";
 import { TransportFailure } from "./errors.ts";
 import type { SharedMessage } from "./frame.ts";
+import { joinBatch, leaveBatch, type BatchMember } from "./frame-batch.ts";
 import { Outbox } from "./outbox.ts";
 import type { CloseReason, EngineSocketEvents, EngineSocketState, SendOptions } from "./session-types.ts";
 import { scheduleTickFlush, type TickFlushable } from "./tick-flush.ts";
@@ -40,7 +41,7 @@ export function packetCreateObserved(): boolean {
  * cannot write is bounded by `maxBufferedBytes`. With a {@link WriteCoalescer} (the `writeDelay`
  * option), a session that wrote in the current window holds its packets until the window ends.
  */
-export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> implements TickFlushable, Coalescable {
+export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> implements TickFlushable, Coalescable, BatchMember {
   /** Lifecycle state. */
   readyState: EngineSocketState = "opening";
 
@@ -67,6 +68,15 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
    * broadcast's per-recipient cost (callgrind: ~250 instructions per flush).
    */
   private flushObserved = false;
+  /** @internal See {@link BatchMember.batchId}. */
+  batchId = 0;
+  /**
+   * A broadcast message that is all this session has to write in a tick may wait in the
+   * message's batch (frame-batch.ts) instead of this session's buffer: the transport writes
+   * shared frames ({@link Transport.rawFrames}), no `writeDelay` window may hold it, and no
+   * `flush` listener is to see it.
+   */
+  private batchable = false;
 
   /**
    * @param transport - the first transport.
@@ -78,6 +88,14 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
     this.currentTransport = transport;
     this.maxBufferedBytes = maxBufferedBytes;
     this.coalescer = coalescer;
+    this.batchable = coalescer === null && transport.rawFrames === true;
+  }
+
+  /** Moves the session to `transport` (an upgrade). */
+  protected useTransport(transport: Transport): void {
+    this.takeBackBatched();
+    this.currentTransport = transport;
+    this.batchable = this.coalescer === null && !this.flushObserved && transport.rawFrames === true;
   }
 
   /** The single exit of the session (implemented by {@link EngineSocket}). */
@@ -129,7 +147,17 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   private noteListener(event: unknown): void {
     if (event === "packetCreate") this.countObserved();
-    else if (event === "flush") this.flushObserved = true;
+    else if (event === "flush") this.observeFlush();
+  }
+
+  private observeFlush(): void {
+    this.flushObserved = true;
+    this.batchable = false;
+    // A message waiting in a batch would be written without the listener seeing it.
+    if (this.batchId !== 0) {
+      this.takeBackBatched();
+      this.scheduleFlush();
+    }
   }
 
   private countObserved(): void {
@@ -161,8 +189,37 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
     const state = this.readyState;
     // "open" first: the usual case is then one pointer compare, where comparing "open" with
     // "closing" and "closed" called V8's string-equality builtin twice per recipient.
-    if (state !== "open" && (state === "closing" || state === "closed")) return;
+    if (state === "open") {
+      // Nothing else to write this tick: the message's batch writes it (frame-batch.ts).
+      if (this.batchable && this.batchId === 0 && !this.flushScheduled && this.outbox.isEmpty) {
+        this.batchId = joinBatch(message, this);
+        return;
+      }
+    } else if (state === "closing" || state === "closed") return;
     this.enqueue(message, undefined);
+  }
+
+  /** @internal See {@link BatchMember.writeBatched}. */
+  writeBatched(message: SharedMessage, frame: Buffer[]): void {
+    // Closed, or closing after an overflow (a close of its own took the message back first).
+    if (this.readyState !== "open") return;
+    // Not writable now: queued as any send, for the transport's drain.
+    if (this.currentTransport.writeFrame?.(frame) !== true) this.enqueue(message, undefined);
+  }
+
+  /** @internal See {@link BatchMember.queueBatched}. */
+  queueBatched(message: SharedMessage): void {
+    if (this.readyState === "open") this.enqueue(message, undefined);
+  }
+
+  /**
+   * A broadcast message waiting in a batch goes back to the front of the buffer, before
+   * anything else is queued or taken: order holds, and the session flushes as usual.
+   */
+  protected takeBackBatched(): void {
+    if (this.batchId === 0) return;
+    const message = leaveBatch(this);
+    if (message !== null) this.outbox.push(message, undefined);
   }
 
   /**
@@ -189,10 +246,15 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
   }
 
   private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
+    if (this.batchId !== 0) this.takeBackBatched();
     this.outbox.push(packet, cb);
     // The rare case in its own method: this one is inlined into every broadcast loop, and V8
     // inlines less of a loop whose callees carry cold code.
     if (this.outbox.bytes > this.maxBufferedBytes && this.overBound()) return;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       scheduleTickFlush(this);
@@ -244,6 +306,7 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   /** Hands the buffer to the transport, or leaves it for the transport's next `drain`. */
   protected flush(): void {
+    if (this.batchId !== 0) this.takeBackBatched();
     const outbox = this.outbox;
     if (this.readyState !== "open" || outbox.length === 0) return;
     const transport = this.currentTransport;

@@ -188,7 +188,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     const previous = this.currentTransport;
     this.detachTransport(previous);
     previous.discard();
-    this.currentTransport = upgrade.transport;
+    this.useTransport(upgrade.transport);
     this.attachTransport(upgrade.transport);
     // The client sends `5` only after its last poll completed: whatever polling wrote has
     // arrived, so those send callbacks are due now, not at some later WebSocket drain.
@@ -212,6 +212,8 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   private closeWith(reason: "forced close" | "server shutting down", discard: boolean): this {
     if (this.readyState !== "open" && this.readyState !== "opening") return this;
     this.readyState = "closing";
+    // A broadcast message still waiting in a batch goes before the close too.
+    this.takeBackBatched();
     const final = this.outbox.take();
     if (discard) final.length = 0;
     else if (final.length > 0) this.emit("flush", final);
@@ -332,6 +334,8 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     this.outbox.runWritten();
     // A callback may have closed the session.
     if (this.readyState !== "open") return;
+    // Not "drained" while a broadcast message waits in a batch: it goes now, with the rest.
+    this.takeBackBatched();
     if (this.outbox.length > 0) {
       this.flush();
       // What waited went out without filling the transport again: no other drain will follow.

@@ -7,6 +7,7 @@
  * text frame holding its type digit then its data (`4hello`); a binary message is a binary
  * frame holding the raw bytes, with no type prefix.
  */
+import type { FrameBatch } from "./frame-batch.ts";
 import { pollingPartOf } from "./polling-part.ts";
 import type { EnginePacket, EnginePacketType } from "./transport.ts";
 
@@ -84,6 +85,8 @@ export class SharedMessage implements EnginePacket {
   private frame: Buffer[] | undefined = undefined;
   /** The polling form (see polling-part.ts), once a polling recipient has needed it. */
   private polling: Buffer | undefined = undefined;
+  /** @internal The recipients to be written the frame at the end of the tick (frame-batch.ts), if any. */
+  batch: FrameBatch | null = null;
 
   /**
    * @param data - the message: text, or the bytes of a binary attachment.
