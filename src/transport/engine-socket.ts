@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { BufferedSession } from "./buffered-session.ts";
+import { BUSY } from "./frame-batch.ts";
 import type { TransportName } from "./options.ts";
 import { Heartbeat, type HeartbeatTarget } from "./heartbeat.ts";
 import type { CloseReason, EngineSocketInit, SessionConsumer } from "./session-types.ts";
@@ -198,6 +199,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     if (deferred) this.finishDeferredClose("forced close");
     // [EIO4:upgrade] Packets buffered during the probe go out on the WebSocket, in order.
     else if (this.readyState === "open") this.flush();
+    this.settle();
   }
 
   /** During a probed upgrade a GET is never held: it is answered with what is buffered or a noop. */
@@ -214,6 +216,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     this.readyState = "closing";
     // A broadcast message still waiting in a batch goes before the close too.
     this.takeBackBatched();
+    this.batchId = BUSY;
     const final = this.outbox.take();
     if (discard) final.length = 0;
     else if (final.length > 0) this.emit("flush", final);
@@ -342,12 +345,14 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
       if (this.writable && this.outbox.length === 0 && !this.outbox.awaitingWrite) this.emit("drain");
     } else if (this.pendingUpgrade?.probed === true) this.releasePoll();
     else this.emit("drain");
+    this.settle();
   }
 
   /** The single exit: clears timers and buffers, closes the transport, emits `close` once. */
   protected override onClose(reason: CloseReason, description?: unknown, final?: readonly EnginePacket[]): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
+    this.batchId = BUSY;
     this.uncountObserved();
     this.closeAfterUpgrade = null;
     this.heartbeat.stop();

@@ -24,11 +24,18 @@
 import type { SharedMessage } from "./frame.ts";
 import { scheduleTickFlush, type TickFlushable } from "./tick-flush.ts";
 
+/** {@link BatchMember.batchId} of a session in no batch that may join one. */
+export const FREE = 0;
+/** {@link BatchMember.batchId} of a session in no batch that may not join one (it has other things to write). */
+export const BUSY = -1;
+
 /** What a session gives a batch it joins. */
 export interface BatchMember {
   /**
-   * @internal The id of the batch the session is in, 0 when in none. Set by {@link joinBatch},
-   * cleared by the batch's pass or by {@link leaveBatch}.
+   * @internal Positive: the id of the batch the session is in (set from {@link joinBatch}).
+   * {@link FREE}: in none, and free to join one. {@link BUSY}: in none, and not free. The session
+   * keeps it; a batch's pass sets it back to FREE before writing the member (it was free when it
+   * joined, and anything since would have taken it out of the batch: {@link leaveBatch}).
    */
   batchId: number;
   /**
@@ -99,7 +106,7 @@ export class FrameBatch implements TickFlushable {
         members[i] = null;
         // Left early (its message went back to its own buffer).
         if (member.batchId !== id) continue;
-        member.batchId = 0;
+        member.batchId = FREE;
         member.writeBatched(message, frame);
       }
     } finally {
@@ -108,10 +115,7 @@ export class FrameBatch implements TickFlushable {
       for (let j = i + 1; j < count; j++) {
         const member = members[j] as BatchMember;
         members[j] = null;
-        if (member.batchId === id) {
-          member.batchId = 0;
-          member.queueBatched(message);
-        }
+        if (member.batchId === id) member.queueBatched(message);
       }
       this.members = [];
       spare = members;
@@ -126,18 +130,17 @@ export class FrameBatch implements TickFlushable {
  */
 export function joinBatch(message: SharedMessage, member: BatchMember): number {
   let batch = message.batch;
-  if (batch === null || batch.done) batch = message.batch = FrameBatch.open(message);
+  if (batch === null || batch.done === true) batch = message.batch = FrameBatch.open(message);
   batch.add(member);
   return batch.id;
 }
 
 /**
- * Takes a member out of its batch (it is sent something else in the same tick, or is closing):
- * its batch's message, which the member must now queue in front of anything else, or null if
- * the batch is gone.
+ * The message of the batch `member` is in (`member.batchId` > 0), which the member takes back
+ * (it is sent something else in the same tick, or is closing) to queue in front of anything
+ * else; null if the batch is gone. The member then sets its batchId (the pass skips it).
  */
 export function leaveBatch(member: BatchMember): SharedMessage | null {
   const batch = pending.get(member.batchId);
-  member.batchId = 0;
   return batch === undefined ? null : batch.message;
 }
