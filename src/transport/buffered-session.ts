@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { TransportFailure } from "./errors.ts";
 import type { SharedMessage } from "./frame.ts";
-import { BUSY, FREE, joinBatch, leaveBatch, type BatchMember } from "./frame-batch.ts";
+import { BUSY, FREE, leaveBatch, type BatchMember } from "./frame-batch.ts";
 import { Outbox } from "./outbox.ts";
 import type { CloseReason, EngineSocketEvents, EngineSocketState, SendOptions } from "./session-types.ts";
 import { scheduleTickFlush, type TickFlushable } from "./tick-flush.ts";
@@ -194,9 +194,11 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
    * @param message - the message; not copied, never modified.
    */
   sendShared(message: SharedMessage): void {
-    // Nothing else to write this tick: the message's batch writes it (frame-batch.ts).
-    if (this.batchId === FREE) {
-      this.batchId = joinBatch(message, this);
+    // Nothing else to write this tick: the message's batch writes it (frame-batch.ts). `0` is
+    // FREE, written as a literal: an imported constant is read through a checked cell, per
+    // recipient (V8 does not fold it).
+    if (this.batchId === 0) {
+      this.batchId = message.joinBatch(this);
       return;
     }
     const state = this.readyState;

@@ -84,7 +84,7 @@ export class FrameBatch implements TickFlushable {
     return batch;
   }
 
-  /** Adds a member (the caller sets its batchId). */
+  /** Adds a member (the caller sets its batchId: {@link SharedMessage.joinBatch}). */
   add(member: BatchMember): void {
     // At most one past the end: the list grows by one, or reuses a slot of an earlier batch.
     this.members[this.count++] = member;
@@ -106,7 +106,7 @@ export class FrameBatch implements TickFlushable {
         members[i] = null;
         // Left early (its message went back to its own buffer).
         if (member.batchId !== id) continue;
-        member.batchId = FREE;
+        member.batchId = 0; // FREE, as a literal (see BufferedSession.sendShared)
         member.writeBatched(message, frame);
       }
     } finally {
@@ -121,18 +121,6 @@ export class FrameBatch implements TickFlushable {
       spare = members;
     }
   }
-}
-
-/**
- * Puts `member` in the batch of `message` (opening it if there is none pending).
- *
- * @returns the batch's id, for the member's {@link BatchMember.batchId}.
- */
-export function joinBatch(message: SharedMessage, member: BatchMember): number {
-  let batch = message.batch;
-  if (batch === null || batch.done === true) batch = message.batch = FrameBatch.open(message);
-  batch.add(member);
-  return batch.id;
 }
 
 /**

