@@ -47,6 +47,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "100" },
     top: { type: "string", default: "0" },
     "node-flags": { type: "string", default: "" },
+    "valgrind-flags": { type: "string", default: "" },
     keep: { type: "string" },
   },
 });
@@ -63,6 +64,11 @@ const rampWarmup = Number(values["ramp-warmup"]);
 const concurrency = Number(values.concurrency);
 /** With callgrind: print the N functions with the most self instructions (JIT code named). */
 const top = Number(values.top);
+/**
+ * Extra valgrind flags, e.g. `--valgrind-flags=--dump-instr=yes` for costs per instruction (with
+ * `--keep` and node's `--print-opt-code`, the hot instructions of a JIT function can be read).
+ */
+const valgrindFlags = (values["valgrind-flags"] ?? "").split(" ").filter((f) => f !== "");
 /** Valgrind slows the server 20–50×: generous watchdogs. */
 const DEADLINE = 30 * 60_000;
 /** V8's garbage collector, by C++ symbol (scavenges, marking, sweeping, evacuation, barriers' slow paths). */
@@ -92,7 +98,7 @@ class ServerProc {
       // fork runs `execPath ...execArgv module args`: valgrind then runs node with them.
       execPath: wrapped ? "valgrind" : process.execPath,
       execArgv: wrapped
-        ? ["--tool=callgrind", "--quiet", `--callgrind-out-file=${outDir}/cg.%p`, process.execPath, ...nodeArgs]
+        ? ["--tool=callgrind", "--quiet", `--callgrind-out-file=${outDir}/cg.%p`, ...valgrindFlags, process.execPath, ...nodeArgs]
         : nodeArgs,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

@@ -47,22 +47,37 @@ export interface ClientHost {
  * them to share one set of messages (and so one WebSocket frame); a direct emit just builds
  * its own. It holds one packet at most.
  */
-let lastEncoded: EncodedParts | undefined;
-let lastCompress = true;
-let lastMessages: SharedMessage[] = [];
+class LastMessages {
+  encoded: EncodedParts | undefined = undefined;
+  /** The write options `messages` were last asked with (their `compress` is `compress`). */
+  opts: WriteOptions | undefined = undefined;
+  compress = true;
+  messages: SharedMessage[] = [];
+}
+/**
+ * Fields of one constant object rather than module `let`s: every read of a `let` checks it is
+ * initialised (per recipient, three such checks), a field read only checks the object's shape.
+ */
+const last = new LastMessages();
 
 /** Send options of a direct message that must not be compressed (frozen, shared). */
 const NO_COMPRESS_SEND = Object.freeze({ compress: false });
 
-function engineMessagesOf(encoded: EncodedParts, compress: boolean): SharedMessage[] {
-  if (encoded !== lastEncoded || compress !== lastCompress) {
+function engineMessagesOf(encoded: EncodedParts, opts: WriteOptions): SharedMessage[] {
+  const cached = last;
+  // A broadcast hands every recipient the same `encoded` and the same options object: two
+  // pointer compares per recipient, before any option is read.
+  if (encoded === cached.encoded && opts === cached.opts) return cached.messages;
+  const compress = opts.compress !== false;
+  if (encoded !== cached.encoded || compress !== cached.compress) {
     const options = compress ? COMPRESS : NO_COMPRESS;
     // Once per broadcast: a custom parser's parts may need converting (a typed array).
-    lastMessages = normalizeEncoded(encoded).map((part) => new SharedMessage(part, options));
-    lastEncoded = encoded;
-    lastCompress = compress;
+    cached.messages = normalizeEncoded(encoded).map((part) => new SharedMessage(part, options));
+    cached.encoded = encoded;
+    cached.compress = compress;
   }
-  return lastMessages;
+  cached.opts = opts;
+  return cached.messages;
 }
 
 /**
@@ -191,20 +206,27 @@ export class Client implements SessionConsumer, ConnectWaiter {
    * `packetCreate`) makes this connection check for its own listeners.
    */
   writeToEngine(encoded: EncodedParts, opts: WriteOptions): void {
-    if (this.closed) return;
+    // Compares with `true` rather than truthiness tests: per recipient, each is one pointer
+    // compare instead of about a dozen instructions (see rooms/targets.ts).
+    if (this.closed === true) return;
     // roomcast's adapters always set `observed` (asked once per broadcast); socket.io's do not,
     // so their writes are counted and asked here, per recipient (compat/socket-io-adapter.ts).
     const observed = opts.observed ?? foreignWrite(this.host.metrics);
     // [SIO5:volatile] dropped, not queued, when the connection is backed up.
-    if (opts.volatile && !this.conn.writable) {
+    if (opts.volatile === true && !this.conn.writable) {
       this.host.metrics?.droppedVolatile();
       return;
     }
-    const messages = engineMessagesOf(encoded, opts.compress !== false);
+    const messages = engineMessagesOf(encoded, opts);
     // The unobserved loop is the per-recipient hot path: kept free of the observed case, which
     // goes through its own method (see BufferedSession.sendShared for why).
-    if (observed) {
+    if (observed === true) {
       this.writeObserved(messages);
+      return;
+    }
+    // A text packet is one message: no loop.
+    if (messages.length === 1) {
+      this.conn.sendShared(messages[0] as SharedMessage);
       return;
     }
     for (let i = 0; i < messages.length; i++) this.conn.sendShared(messages[i] as SharedMessage);

@@ -6,6 +6,7 @@
 import { EventEmitter } from "node:events";
 import { TransportFailure } from "./errors.ts";
 import type { SharedMessage } from "./frame.ts";
+import { BUSY, FREE, leaveBatch, type BatchMember } from "./frame-batch.ts";
 import { Outbox } from "./outbox.ts";
 import type { CloseReason, EngineSocketEvents, EngineSocketState, SendOptions } from "./session-types.ts";
 import { scheduleTickFlush, type TickFlushable } from "./tick-flush.ts";
@@ -40,7 +41,7 @@ export function packetCreateObserved(): boolean {
  * cannot write is bounded by `maxBufferedBytes`. With a {@link WriteCoalescer} (the `writeDelay`
  * option), a session that wrote in the current window holds its packets until the window ends.
  */
-export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> implements TickFlushable, Coalescable {
+export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> implements TickFlushable, Coalescable, BatchMember {
   /** Lifecycle state. */
   readyState: EngineSocketState = "opening";
 
@@ -67,6 +68,21 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
    * broadcast's per-recipient cost (callgrind: ~250 instructions per flush).
    */
   private flushObserved = false;
+  /**
+   * @internal See {@link BatchMember.batchId}: the batch the session is in, or whether it may
+   * join one ({@link FREE}: open, batchable, nothing queued, no flush pending) or not
+   * ({@link BUSY}). One number, so that a broadcast asks each recipient one compare instead of
+   * five (state, batchable, batch, flush pending, buffer). It becomes BUSY wherever one of those
+   * changes, and FREE only in {@link BufferedSession.settle}, which checks them all.
+   */
+  batchId = BUSY;
+  /**
+   * A broadcast message that is all this session has to write in a tick may wait in the
+   * message's batch (frame-batch.ts) instead of this session's buffer: the transport writes
+   * shared frames ({@link Transport.rawFrames}), no `writeDelay` window may hold it, and no
+   * `flush` listener is to see it.
+   */
+  private batchable = false;
 
   /**
    * @param transport - the first transport.
@@ -78,6 +94,15 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
     this.currentTransport = transport;
     this.maxBufferedBytes = maxBufferedBytes;
     this.coalescer = coalescer;
+    this.batchable = coalescer === null && transport.rawFrames === true;
+  }
+
+  /** Moves the session to `transport` (an upgrade). */
+  protected useTransport(transport: Transport): void {
+    this.takeBackBatched();
+    this.batchId = BUSY;
+    this.currentTransport = transport;
+    this.batchable = this.coalescer === null && !this.flushObserved && transport.rawFrames === true;
   }
 
   /** The single exit of the session (implemented by {@link EngineSocket}). */
@@ -129,7 +154,18 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   private noteListener(event: unknown): void {
     if (event === "packetCreate") this.countObserved();
-    else if (event === "flush") this.flushObserved = true;
+    else if (event === "flush") this.observeFlush();
+  }
+
+  private observeFlush(): void {
+    this.flushObserved = true;
+    this.batchable = false;
+    // A message waiting in a batch would be written without the listener seeing it.
+    if (this.batchId > 0) {
+      this.takeBackBatched();
+      this.scheduleFlush();
+    }
+    this.batchId = BUSY;
   }
 
   private countObserved(): void {
@@ -158,11 +194,60 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
    * @param message - the message; not copied, never modified.
    */
   sendShared(message: SharedMessage): void {
+    // Nothing else to write this tick: the message's batch writes it (frame-batch.ts). `0` is
+    // FREE, written as a literal: an imported constant is read through a checked cell, per
+    // recipient (V8 does not fold it).
+    if (this.batchId === 0) {
+      this.batchId = message.joinBatch(this);
+      return;
+    }
     const state = this.readyState;
-    // "open" first: the usual case is then one pointer compare, where comparing "open" with
-    // "closing" and "closed" called V8's string-equality builtin twice per recipient.
-    if (state !== "open" && (state === "closing" || state === "closed")) return;
+    if (state === "closing" || state === "closed") return;
     this.enqueue(message, undefined);
+  }
+
+  /** @internal See {@link BatchMember.writeBatched}. */
+  writeBatched(message: SharedMessage, frame: Buffer[]): void {
+    // Closed since it joined (a close of its own would have taken the message back first).
+    if (this.readyState !== "open") {
+      this.batchId = BUSY;
+      return;
+    }
+    // Not writable now: queued as any send, for the transport's drain.
+    if (this.currentTransport.writeFrame?.(frame) !== true) this.enqueue(message, undefined);
+  }
+
+  /** @internal See {@link BatchMember.queueBatched}. */
+  queueBatched(message: SharedMessage): void {
+    this.batchId = BUSY;
+    if (this.readyState === "open") this.enqueue(message, undefined);
+  }
+
+  /**
+   * A broadcast message waiting in a batch goes back to the front of the buffer, before
+   * anything else is queued or taken: order holds, and the session flushes as usual.
+   */
+  protected takeBackBatched(): void {
+    if (this.batchId <= 0) return;
+    const message = leaveBatch(this);
+    this.batchId = BUSY;
+    if (message !== null) this.outbox.push(message, undefined);
+  }
+
+  /**
+   * Makes the session {@link FREE} to join a broadcast's batch again if nothing stands in the
+   * way: called where a flush may have emptied its buffer.
+   */
+  protected settle(): void {
+    if (
+      this.batchId === BUSY &&
+      this.batchable === true &&
+      this.flushScheduled === false &&
+      this.readyState === "open" &&
+      this.outbox.isEmpty
+    ) {
+      this.batchId = FREE;
+    }
   }
 
   /**
@@ -189,10 +274,16 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
   }
 
   private enqueue(packet: EnginePacket, cb: Callback | undefined): void {
+    if (this.batchId > 0) this.takeBackBatched();
+    this.batchId = BUSY;
     this.outbox.push(packet, cb);
     // The rare case in its own method: this one is inlined into every broadcast loop, and V8
     // inlines less of a loop whose callees carry cold code.
     if (this.outbox.bytes > this.maxBufferedBytes && this.overBound()) return;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       scheduleTickFlush(this);
@@ -227,6 +318,7 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
     if (coalescer !== null && this.holdsForWindow(coalescer)) return;
     this.flushScheduled = false;
     this.flush();
+    this.settle();
   }
 
   /** Whether the session holds its packets until the window ends, rather than writing now. */
@@ -244,6 +336,7 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
 
   /** Hands the buffer to the transport, or leaves it for the transport's next `drain`. */
   protected flush(): void {
+    if (this.batchId > 0) this.takeBackBatched();
     const outbox = this.outbox;
     if (this.readyState !== "open" || outbox.length === 0) return;
     const transport = this.currentTransport;
@@ -275,6 +368,7 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
    */
   private overflow(): void {
     this.readyState = "closing";
+    this.batchId = BUSY;
     this.outbox.clear();
     process.nextTick(BufferedSession.closeOverflowed, this);
   }

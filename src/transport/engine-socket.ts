@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { BufferedSession } from "./buffered-session.ts";
+import { BUSY } from "./frame-batch.ts";
 import type { TransportName } from "./options.ts";
 import { Heartbeat, type HeartbeatTarget } from "./heartbeat.ts";
 import type { CloseReason, EngineSocketInit, SessionConsumer } from "./session-types.ts";
@@ -188,7 +189,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     const previous = this.currentTransport;
     this.detachTransport(previous);
     previous.discard();
-    this.currentTransport = upgrade.transport;
+    this.useTransport(upgrade.transport);
     this.attachTransport(upgrade.transport);
     // The client sends `5` only after its last poll completed: whatever polling wrote has
     // arrived, so those send callbacks are due now, not at some later WebSocket drain.
@@ -198,6 +199,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     if (deferred) this.finishDeferredClose("forced close");
     // [EIO4:upgrade] Packets buffered during the probe go out on the WebSocket, in order.
     else if (this.readyState === "open") this.flush();
+    this.settle();
   }
 
   /** During a probed upgrade a GET is never held: it is answered with what is buffered or a noop. */
@@ -212,6 +214,9 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   private closeWith(reason: "forced close" | "server shutting down", discard: boolean): this {
     if (this.readyState !== "open" && this.readyState !== "opening") return this;
     this.readyState = "closing";
+    // A broadcast message still waiting in a batch goes before the close too.
+    this.takeBackBatched();
+    this.batchId = BUSY;
     const final = this.outbox.take();
     if (discard) final.length = 0;
     else if (final.length > 0) this.emit("flush", final);
@@ -340,18 +345,22 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     this.outbox.runWritten();
     // A callback may have closed the session.
     if (this.readyState !== "open") return;
+    // Not "drained" while a broadcast message waits in a batch: it goes now, with the rest.
+    this.takeBackBatched();
     if (this.outbox.length > 0) {
       this.flush();
       // What waited went out without filling the transport again: no other drain will follow.
       if (this.writable && this.outbox.length === 0 && !this.outbox.awaitingWrite) this.emit("drain");
     } else if (this.pendingUpgrade?.probed === true) this.releasePoll();
     else this.emit("drain");
+    this.settle();
   }
 
   /** The single exit: clears timers and buffers, closes the transport, emits `close` once. */
   protected override onClose(reason: CloseReason, description?: unknown, final?: readonly EnginePacket[]): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
+    this.batchId = BUSY;
     this.uncountObserved();
     this.closeAfterUpgrade = null;
     this.heartbeat.stop();

@@ -7,6 +7,7 @@
  * text frame holding its type digit then its data (`4hello`); a binary message is a binary
  * frame holding the raw bytes, with no type prefix.
  */
+import { FrameBatch, type BatchMember } from "./frame-batch.ts";
 import { pollingPartOf } from "./polling-part.ts";
 import type { EnginePacket, EnginePacketType } from "./transport.ts";
 
@@ -84,6 +85,8 @@ export class SharedMessage implements EnginePacket {
   private frame: Buffer[] | undefined = undefined;
   /** The polling form (see polling-part.ts), once a polling recipient has needed it. */
   private polling: Buffer | undefined = undefined;
+  /** @internal The recipients to be written the frame at the end of the tick (frame-batch.ts), if any. */
+  batch: FrameBatch | null = null;
 
   /**
    * @param data - the message: text, or the bytes of a binary attachment.
@@ -97,6 +100,20 @@ export class SharedMessage implements EnginePacket {
   /** The frame, built on first use. */
   wsFrame(): Buffer[] {
     return (this.frame ??= buildFrame(this));
+  }
+
+  /**
+   * Puts `member` in this message's batch, opening one if none is pending (frame-batch.ts). A
+   * method rather than a function of frame-batch.ts: an imported function is read through a
+   * checked cell at every call, and this runs once per recipient.
+   *
+   * @returns the batch's id, for the member's {@link BatchMember.batchId}.
+   */
+  joinBatch(member: BatchMember): number {
+    let batch = this.batch;
+    if (batch === null || batch.done === true) batch = this.batch = FrameBatch.open(this);
+    batch.add(member);
+    return batch.id;
   }
 
   /** The polling form, built on first use (shared by every polling recipient; never modified). */

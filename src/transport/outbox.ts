@@ -54,6 +54,11 @@ export class Outbox {
     return Array.isArray(queued) ? queued.length : 1;
   }
 
+  /** True when no packet is queued (one compare, for the broadcast path). */
+  get isEmpty(): boolean {
+    return this.queued === null;
+  }
+
   /** Weight of the queued packets (text: UTF-16 length, binary: bytes, plus one per packet). */
   get bytes(): number {
     return this.weight;

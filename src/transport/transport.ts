@@ -88,6 +88,17 @@ export interface Transport {
    */
   sendOne?(packet: EnginePacket, notifyWritten?: boolean): void;
   /**
+   * Optional: true when {@link Transport.writeFrame} may be used (a WebSocket carrying frames
+   * roomcast builds itself, i.e. without per-message compression). Fixed for a transport's life.
+   */
+  readonly rawFrames?: boolean;
+  /**
+   * Optional (with {@link Transport.rawFrames}): writes a broadcast's shared WebSocket frame now,
+   * if the connection takes it without waiting; returns false, having written nothing, if it
+   * cannot (the caller queues the message instead, as any send).
+   */
+  writeFrame?(frame: readonly Buffer[]): boolean;
+  /**
    * Closes after what was already sent; `final` packets (a server-initiated close) are delivered
    * first and followed by the close signal. Idempotent.
    */

@@ -77,7 +77,7 @@ export class WebSocketTransport implements Transport {
   // Initialised here, not only in the constructor: a field declared without a value starts as
   // `undefined`, and V8 then types it "anything", so every flush paid a generic truthiness test
   // for it (seen in the optimised flush code) instead of a compare with `true`.
-  private readonly rawFrames: boolean = false;
+  readonly rawFrames: boolean = false;
   /** Frames handed to ws whose write callback has not run yet (compression mode only). */
   private pendingWrites = 0;
   /**
@@ -177,6 +177,31 @@ export class WebSocketTransport implements Transport {
     for (let j = 0; j < frame.length; j++) socket.write(frame[j]);
     socket.uncork();
     if (socket.writableNeedDrain) this.watchDrain();
+  }
+
+  /**
+   * Writes a broadcast's shared frame (raw frames only), the end-of-tick write of a recipient
+   * that had nothing else to write (frame-batch.ts): the socket must be open and below its
+   * high-water mark, as {@link WebSocketTransport.writable} asks of any flush.
+   *
+   * @param frame - the message's frame ({@link SharedMessage.wsFrame}).
+   * @returns false, having written nothing, when the socket cannot take it now.
+   */
+  writeFrame(frame: readonly Buffer[]): boolean {
+    // Nothing may follow a close frame.
+    if (this.ws.readyState !== OPEN) return false;
+    const socket = this.socket;
+    // `=== true`: one compare, where a truthiness test is about a dozen instructions per write.
+    if (socket.writableNeedDrain === true) return false;
+    if (frame.length === 1) {
+      socket.write(frame[0] as Buffer);
+      return true;
+    }
+    // A binary message: its header and its bytes in one writev.
+    socket.cork();
+    for (let j = 0; j < frame.length; j++) socket.write(frame[j] as Buffer);
+    socket.uncork();
+    return true;
   }
 
   /**
