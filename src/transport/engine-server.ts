@@ -10,6 +10,7 @@ import type { WebSocket } from "ws";
 import { compileCookie } from "./cookie.ts";
 import type { CookieSerializer } from "./cookie.ts";
 import { EngineSocket } from "./engine-socket.ts";
+import { Heartbeats } from "./heartbeat.ts";
 import { abortAnswer, destroyOnError, ENGINE_ERROR_MESSAGES, EngineErrorCode } from "./errors.ts";
 import { EngineFront } from "./engine-front.ts";
 import { checkHttpRequest, checkUpgradeRequest, generateSessionId, parseQuery, runAllowRequest } from "./handshake.ts";
@@ -64,6 +65,8 @@ export class EngineServer extends EngineFront {
   private closed = false;
   /** @internal The write windows of `writeDelay`, shared by every session; null when it is 0. */
   readonly writeCoalescer: WriteCoalescer | null;
+  /** @internal The heartbeat deadlines of every session, on two timers (see {@link Heartbeats}). */
+  readonly heartbeats: Heartbeats;
 
   /**
    * @param opts - partial {@link EngineOptions}; see `resolveEngineOptions` for the defaults.
@@ -73,6 +76,7 @@ export class EngineServer extends EngineFront {
     super(resolveEngineOptions(opts));
     this.cookie = compileCookie(this.opts.cookie);
     this.writeCoalescer = this.opts.writeDelay > 0 ? new WriteCoalescer(this.opts.writeDelay) : null;
+    this.heartbeats = new Heartbeats(this.opts.pingInterval, this.opts.pingTimeout);
     this.onSessionClose = this.onSessionClose.bind(this);
     this.isIdTaken = this.isIdTaken.bind(this);
     this.foreignUpgrades = { destroy: this.opts.destroyUpgrade, timeoutMs: this.opts.destroyUpgradeTimeout };
@@ -324,6 +328,7 @@ export class EngineServer extends EngineFront {
       upgrades: this.upgradesFor(transport.name),
       closed: this.onSessionClose,
       coalescer: this.writeCoalescer,
+      heartbeats: this.heartbeats,
     });
     this.clients.set(id, engineSocket);
     this.emit("connection", engineSocket);

@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import { BufferedSession } from "./buffered-session.ts";
 import { BUSY } from "./frame-batch.ts";
 import type { TransportName } from "./options.ts";
-import { Heartbeat, type HeartbeatTarget } from "./heartbeat.ts";
+import { Heartbeats, type HeartbeatTarget } from "./heartbeat.ts";
 import type { CloseReason, EngineSocketInit, SessionConsumer } from "./session-types.ts";
 import { COMPRESS, NOOP, type EnginePacket, type Transport, type TransportSink } from "./transport.ts";
 import { TransportUpgrade } from "./upgrade.ts";
@@ -65,9 +65,10 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
   /** @internal Called with each message and the close, before the events (the Socket.IO layer). */
   consumer: SessionConsumer | null = null;
 
-  private readonly pingInterval: number;
-  private readonly pingTimeout: number;
-  private readonly heartbeat: Heartbeat;
+  /** The heartbeat queues of the server (pingInterval, pingTimeout), or of this session alone. */
+  private readonly heartbeats: Heartbeats;
+  /** @internal This session's entry in `heartbeats` (see {@link HeartbeatTarget}). */
+  heartbeatTicket = -1;
   /** The upgrade in progress, if any. */
   private pendingUpgrade: TransportUpgrade | null = null;
   /**
@@ -91,10 +92,8 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     // No request behind the session (an engine of the user's): no address.
     const request: IncomingMessage | null | undefined = init.request;
     this.remoteAddress = request?.socket?.remoteAddress ?? "";
-    this.pingInterval = init.opts.pingInterval;
-    this.pingTimeout = init.opts.pingTimeout;
-    // The session is its heartbeat's target: no closures or target record per session.
-    this.heartbeat = new Heartbeat(this, this.pingInterval, this.pingTimeout);
+    // The server's queues, shared by its sessions; a session made without a server has its own.
+    this.heartbeats = init.heartbeats ?? new Heartbeats(init.opts.pingInterval, init.opts.pingTimeout);
     this.onSessionClosed = init.closed;
     this.attachTransport(init.transport);
     this.open(init.upgrades, init.opts.maxHttpBufferSize);
@@ -140,7 +139,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
 
   /** Ends the session with "ping timeout" if its pong is overdue; asked before a request is served. @internal */
   expireIfOverdue(): void {
-    this.heartbeat.expireIfOverdue();
+    this.heartbeats.expireIfOverdue(this);
   }
 
   /**
@@ -248,7 +247,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     // [EIO4:handshake] The first packet is `0` + this JSON, keys in this order.
     const packet: EnginePacket = {
       type: "open",
-      data: `{"sid":${JSON.stringify(this.id)},${openTail(upgrades, this.pingInterval, this.pingTimeout, maxPayload)}`,
+      data: `{"sid":${JSON.stringify(this.id)},${openTail(upgrades, this.heartbeats.interval, this.heartbeats.timeout, maxPayload)}`,
       options: COMPRESS,
     };
     // No `packetCreate` listener can exist yet (this runs in the constructor), so none is told.
@@ -258,7 +257,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     // would only find the outbox empty again (a process.nextTick per connection for nothing).
     this.outbox.push(packet, undefined);
     this.flush();
-    this.heartbeat.start();
+    this.heartbeats.start(this);
   }
 
   /** @internal [EIO4:heartbeat] Queues a ping; called by the heartbeat. */
@@ -281,7 +280,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
 
   /** @internal A packet from the transport. */
   onTransportPacket(packet: EnginePacket): void {
-    if (this.readyState !== "open" || this.heartbeat.expireIfOverdue()) return;
+    if (this.readyState !== "open" || this.heartbeats.expireIfOverdue(this)) return;
     // Per packet: skip the emit machinery when nobody listens (the common case).
     if (this.listenerCount("packet") > 0) this.emit("packet", packet);
     // A `packet` listener may have closed the session.
@@ -296,7 +295,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
       }
       case "pong":
         // [EIO4:heartbeat]
-        this.heartbeat.start();
+        this.heartbeats.pong(this);
         this.emit("heartbeat");
         break;
       case "ping":
@@ -363,7 +362,7 @@ export class EngineSocket extends BufferedSession implements HeartbeatTarget, Tr
     this.batchId = BUSY;
     this.uncountObserved();
     this.closeAfterUpgrade = null;
-    this.heartbeat.stop();
+    this.heartbeats.stop(this);
     this.outbox.clear();
     const upgrade = this.pendingUpgrade;
     this.pendingUpgrade = null;

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { EngineSocket } from "./engine-socket.ts";
+import type { Heartbeats } from "./heartbeat.ts";
 import type { EngineOptions, TransportName } from "./options.ts";
 import type { EnginePacket, Transport } from "./transport.ts";
 import type { WriteCoalescer } from "./write-coalescer.ts";
@@ -90,4 +91,9 @@ export interface EngineSocketInit {
   closed?: (session: EngineSocket) => void;
   /** The server's write windows when `writeDelay` is set (shared by all its sessions). */
   coalescer?: WriteCoalescer | null;
+  /**
+   * The server's heartbeat queues (shared by all its sessions; their interval and timeout are
+   * the session's). Without them the session makes its own from `opts`.
+   */
+  heartbeats?: Heartbeats;
 }

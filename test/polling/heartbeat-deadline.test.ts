@@ -3,8 +3,9 @@
  * is ready before a timer that is due, so on a busy server a poll arriving just after the deadline
  * used to be served (the ping delivered, the dead session kept) while the timer waited its turn.
  *
- * "Deadline passed, timer not run yet" is set up, not raced for: setTimeout is faked (the session's
- * timers only run when the test advances them) and performance.now is the test's own clock.
+ * "Deadline passed, timer not run yet" is set up, not raced for: setTimeout is faked (the heartbeat
+ * timers only run when the test advances them) and performance.now is the test's own clock, moved
+ * with the timers (see {@link advance}) or alone (the deadline passes, the timer does not run).
  */
 import { once } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -24,6 +25,12 @@ afterEach(async () => {
   vi.restoreAllMocks();
   await cleanup();
 });
+
+/** Moves the clock and the timers together, as real time does: the heartbeat timers due by then run. */
+function advance(ms: number): void {
+  clock += ms;
+  vi.advanceTimersByTime(ms);
+}
 
 /** Fakes the session timers and the clock, then starts a server with the suite's heartbeat settings. */
 async function serverWithManualClock(): Promise<Fixture> {
@@ -51,7 +58,7 @@ describe("pong deadline, when the timeout timer has not run yet", () => {
     const fx = await serverWithManualClock();
     const { client, socket } = await pollingSession(fx);
     const reason = closeReason(socket);
-    vi.advanceTimersByTime(PING_INTERVAL); // the ping is queued; its pong is due PING_TIMEOUT later
+    advance(PING_INTERVAL); // the ping is queued; its pong is due PING_TIMEOUT later
     clock += PING_TIMEOUT;
 
     const res = await client.get();
@@ -65,7 +72,7 @@ describe("pong deadline, when the timeout timer has not run yet", () => {
     const fx = await serverWithManualClock();
     const { client, socket } = await pollingSession(fx);
     const outcome = pongOrClose(socket);
-    vi.advanceTimersByTime(PING_INTERVAL);
+    advance(PING_INTERVAL);
     clock += PING_TIMEOUT + 1;
 
     expect((await client.post("3")).status).toBe(400);
@@ -75,7 +82,7 @@ describe("pong deadline, when the timeout timer has not run yet", () => {
   it("still serves a poll one millisecond before the deadline, and its pong keeps the session", async () => {
     const fx = await serverWithManualClock();
     const { client, socket } = await pollingSession(fx);
-    vi.advanceTimersByTime(PING_INTERVAL);
+    advance(PING_INTERVAL);
     clock += PING_TIMEOUT - 1;
 
     expect(await client.get()).toMatchObject({ status: 200, body: "2" });
@@ -88,7 +95,7 @@ describe("pong deadline, when the timeout timer has not run yet", () => {
   it("closes a WebSocket session whose pong arrives after the deadline instead of reviving it", async () => {
     const fx = await serverWithManualClock();
     const { client, socket } = await connect(fx);
-    vi.advanceTimersByTime(PING_INTERVAL);
+    advance(PING_INTERVAL);
     expect(await client.nextText()).toBe("2");
     clock += PING_TIMEOUT;
 

@@ -1,8 +1,9 @@
 /**
  * [EIO4:heartbeat] The heartbeat over polling: the ping rides a GET, the pong a POST, and a
  * session without pong is gone exactly pingInterval + pingTimeout after the handshake. The
- * exactness test drives the session's timers with vitest's fake clock (only setTimeout and
- * clearTimeout are faked; the sockets stay real), so it asserts instants, not wall time.
+ * exactness tests drive the heartbeat with vitest's fake clock (setTimeout, clearTimeout and
+ * performance, which the heartbeat queues read their deadlines from, are faked; the sockets stay
+ * real), so they assert instants, not wall time.
  */
 import { once } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -38,7 +39,7 @@ describe("heartbeat over polling", () => {
   });
 
   it("closes a session without pong exactly at pingInterval + pingTimeout, then refuses its requests", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const fx = await startServer({ pingInterval: 300, pingTimeout: 200 });
     const { client, socket } = await session(fx);
     const reasons: string[] = [];
@@ -63,7 +64,7 @@ describe("heartbeat over polling", () => {
   });
 
   it("a pong restarts the clock: closed exactly pingInterval + pingTimeout after the last pong's ping", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const fx = await startServer({ pingInterval: 300, pingTimeout: 200 });
     const { client, socket } = await session(fx);
     const reasons: string[] = [];
@@ -83,7 +84,7 @@ describe("heartbeat over polling", () => {
   it("answers a pending GET with the close packet when the ping times out while it is held", async () => {
     // The fake clock: with real 20 ms timers a loaded machine could let the ping time out before
     // the GET reached the server, and the test would wait for a pending GET that never comes.
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const fx = await startServer({ pingInterval: 300, pingTimeout: 200 });
     const { client, socket } = await session(fx);
     const reason = closeReason(socket);
