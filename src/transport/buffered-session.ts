@@ -213,7 +213,7 @@ export abstract class BufferedSession extends EventEmitter<EngineSocketEvents> i
       this.batchId = BUSY;
       return;
     }
-    // Not writable now: queued as any send, for the transport's drain.
+    // Not writable now: queued like every other send, for the transport's drain.
     if (this.currentTransport.writeFrame?.(frame) !== true) this.enqueue(message, undefined);
   }
 

@@ -95,7 +95,7 @@ export interface Transport {
   /**
    * Optional (with {@link Transport.rawFrames}): writes a broadcast's shared WebSocket frame now,
    * if the connection takes it without waiting; returns false, having written nothing, if it
-   * cannot (the caller queues the message instead, as any send).
+   * cannot (the caller queues the message instead, like every other send).
    */
   writeFrame?(frame: readonly Buffer[]): boolean;
   /**

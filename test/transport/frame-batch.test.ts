@@ -7,44 +7,16 @@
  * listener all see it; a socket that cannot take the frame at the pass gets it on its drain,
  * in order.
  */
-import type { Duplex } from "node:stream";
-import type { IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { SharedMessage } from "../../src/transport/frame.ts";
 import type { EnginePacket } from "../../src/transport/index.ts";
 import { cleanup as cleanupSio, connectPair, startServer as startSio } from "../support/harness.ts";
 import { stalledPair, turn } from "../backpressure/support.ts";
 import { cleanup, connect, startServer } from "./helpers.ts";
-import type { Fixture } from "./helpers.ts";
+import { connectSpied } from "./spied-connection.ts";
 
 afterEach(cleanup);
 afterEach(cleanupSio);
-
-/** Connects a client and records each write (or writev, with its chunk count) of the server's raw socket. */
-async function connectSpied(fx: Fixture, tag: string): Promise<Awaited<ReturnType<typeof connect>> & { calls: string[] }> {
-  const rawSockets = new Map<string, Duplex>();
-  fx.http.on("upgrade", (req: IncomingMessage, socket: Duplex) => rawSockets.set(req.url ?? "", socket));
-  const query = `EIO=4&transport=websocket&t=${tag}`;
-  const conn = await connect(fx, fx.wsUrl(query));
-  // The open packet's tick flush may still be pending: let it pass before counting writes.
-  await turn();
-  const raw = rawSockets.get(`/engine.io/?${query}`);
-  if (raw === undefined) throw new Error("raw socket not captured");
-  const calls: string[] = [];
-  const originalWrite = raw._write.bind(raw);
-  const originalWritev = raw._writev?.bind(raw);
-  raw._write = (chunk, encoding, cb) => {
-    calls.push("write");
-    originalWrite(chunk, encoding, cb);
-  };
-  if (originalWritev !== undefined) {
-    raw._writev = (chunks, cb) => {
-      calls.push(`writev:${chunks.length}`);
-      originalWritev(chunks, cb);
-    };
-  }
-  return { ...conn, calls };
-}
 
 function shared(text: string): SharedMessage {
   return new SharedMessage(text, { compress: true });
@@ -53,7 +25,7 @@ function shared(text: string): SharedMessage {
 describe("a broadcast recipient with nothing else to write this tick", () => {
   it("is written the shared frame alone, one write", async () => {
     const fx = await startServer();
-    const { client, socket, calls } = await connectSpied(fx, "alone");
+    const { client, socket, calls } = await connectSpied(fx, "alone", turn);
     socket.sendShared(shared("one"));
     expect(await client.nextText()).toBe("4one");
     expect(calls).toEqual(["write"]);
@@ -61,7 +33,7 @@ describe("a broadcast recipient with nothing else to write this tick", () => {
 
   it("gets ten broadcasts of one tick in order, with one writev", async () => {
     const fx = await startServer();
-    const { client, socket, calls } = await connectSpied(fx, "ten");
+    const { client, socket, calls } = await connectSpied(fx, "ten", turn);
     for (let i = 0; i < 10; i++) socket.sendShared(shared(`b${i}`));
     for (let i = 0; i < 10; i++) expect(await client.nextText()).toBe(`4b${i}`);
     expect(calls).toEqual(["writev:10"]);
@@ -69,7 +41,7 @@ describe("a broadcast recipient with nothing else to write this tick", () => {
 
   it("gets an own packet sent after the broadcast in the same tick after it, with one writev", async () => {
     const fx = await startServer();
-    const { client, socket, calls } = await connectSpied(fx, "own");
+    const { client, socket, calls } = await connectSpied(fx, "own", turn);
     socket.sendShared(shared("news"));
     socket.send("own");
     expect(await client.nextText()).toBe("4news");
@@ -79,8 +51,8 @@ describe("a broadcast recipient with nothing else to write this tick", () => {
 
   it("while other recipients of the same broadcast stay on the fast path", async () => {
     const fx = await startServer();
-    const first = await connectSpied(fx, "first");
-    const second = await connectSpied(fx, "second");
+    const first = await connectSpied(fx, "first", turn);
+    const second = await connectSpied(fx, "second", turn);
     const message = shared("both");
     first.socket.sendShared(message);
     second.socket.sendShared(message);
@@ -115,7 +87,7 @@ describe("a broadcast recipient with nothing else to write this tick", () => {
 
   it("keeps one write per tick, in order, the tick after a tick that took it off the fast path", async () => {
     const fx = await startServer();
-    const { client, socket, calls } = await connectSpied(fx, "again");
+    const { client, socket, calls } = await connectSpied(fx, "again", turn);
     socket.sendShared(shared("a"));
     socket.send("b");
     expect(await client.nextText()).toBe("4a");

@@ -4,39 +4,13 @@
  * recipient. These tests pin what must not change around that shortcut: order with a second
  * packet, callbacks, a `flush` listener added later, one write per flush, shared frames.
  */
-import type { Duplex } from "node:stream";
-import type { IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { SharedMessage } from "../../src/transport/frame.ts";
 import type { EnginePacket } from "../../src/transport/index.ts";
 import { cleanup, connect, startServer } from "./helpers.ts";
-import type { Fixture } from "./helpers.ts";
+import { connectSpied } from "./spied-connection.ts";
 
 afterEach(cleanup);
-
-/** Connects a client and records each write the server's raw socket hands to the kernel. */
-async function connectSpied(fx: Fixture, tag: string): Promise<Awaited<ReturnType<typeof connect>> & { calls: string[] }> {
-  const rawSockets = new Map<string, Duplex>();
-  fx.http.on("upgrade", (req: IncomingMessage, socket: Duplex) => rawSockets.set(req.url ?? "", socket));
-  const query = `EIO=4&transport=websocket&t=${tag}`;
-  const conn = await connect(fx, fx.wsUrl(query));
-  const raw = rawSockets.get(`/engine.io/?${query}`);
-  if (raw === undefined) throw new Error("raw socket not captured");
-  const calls: string[] = [];
-  const originalWrite = raw._write.bind(raw);
-  const originalWritev = raw._writev?.bind(raw);
-  raw._write = (chunk, encoding, cb) => {
-    calls.push("write");
-    originalWrite(chunk, encoding, cb);
-  };
-  if (originalWritev !== undefined) {
-    raw._writev = (chunks, cb) => {
-      calls.push(`writev:${chunks.length}`);
-      originalWritev(chunks, cb);
-    };
-  }
-  return { ...conn, calls };
-}
 
 describe("a session's lone packet per tick", () => {
   it("is written with one write, a text message as one chunk", async () => {
